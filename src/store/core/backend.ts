@@ -36,7 +36,10 @@ export type Op =
   | { type: 'delete'; key: string };
 
 export type TxnResult =
-  /** `rev` is the revision the transaction committed at (unchanged store revision when `ops` was empty). */
+  /**
+   * `rev` is the revision the transaction committed at; when its ops changed nothing (none, or only deletes of
+   * missing keys) no revision is made and `rev` is the unchanged store revision.
+   */
   | { ok: true; rev: number }
   /** `failed` lists the keys whose compare failed; `rev` is the store's current revision. */
   | { ok: false; rev: number; failed: string[] };
@@ -45,7 +48,7 @@ export type WatchEvent =
   | { type: 'put'; kv: KV; prev?: KV }
   | { type: 'delete'; key: string; modRev: number; prev?: KV };
 
-/** All events of one revision (one transaction) that match the watched prefix. */
+/** All events of one revision (one transaction) that match the watched prefix, in the order of its ops. */
 export interface WatchBatch {
   rev: number;
   events: WatchEvent[];
@@ -73,8 +76,13 @@ export interface Backend {
   grantLease(ttlMs: number): Promise<LeaseId>;
   /** Restarts the lease's TTL; throws a ShoalError `store.lease_not_found` when it has expired. */
   keepAlive(lease: LeaseId): Promise<void>;
+  /** Deletes the keys attached to the lease (one revision); throws `store.lease_not_found` when it is gone. */
   revokeLease(lease: LeaseId): Promise<void>;
-  /** Drops history at or below `rev`; watches from older revisions then fail with `store.compacted`. */
+  /**
+   * Drops history at or below `rev`; watches with `afterRev < rev` then fail with `store.compacted`. Current
+   * values are untouched. A `rev` above the store revision throws `store.future_rev`; an older one is a no-op.
+   */
   compact(rev: number): Promise<void>;
+  /** Live watches then end by throwing Unavailable `store.closed`; later calls throw it too. */
   close(): Promise<void>;
 }
