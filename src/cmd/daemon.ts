@@ -1,0 +1,84 @@
+/**
+ * `shoal daemon`: the composition root of a node. Builds the logger, the daemon and the Engine-API server,
+ * and shuts them down on SIGINT/SIGTERM. Several daemons can run side by side with different roots and sockets.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { mkdirSync } from 'node:fs';
+import { destination, pino } from 'pino';
+import { Daemon } from '../daemon/daemon.js';
+import { ENGINE_VERSION } from '../daemon/version.js';
+import { systemClock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { cryptoRandom } from '../lib/random-crypto.js';
+import { engineRouter } from '../server/routes/index.js';
+import { startApiServer } from '../server/server.js';
+
+export interface DaemonFlags {
+  host: string[];
+  dataRoot: string;
+  execRoot: string;
+  logLevel: string;
+  hostname?: string;
+}
+
+const LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'];
+
+export function parseDaemonArgs(argv: string[]): DaemonFlags {
+  const cmd = new Command('shoal daemon')
+    .description('Run a Shoal node: the Engine API, and the manager and agent once in a swarm')
+    .option('-H, --host <address>', 'Daemon socket(s) to listen on (repeatable; unix:///path or tcp://host:port)', (v: string, p: string[] = []) => [...p, v])
+    .option('--data-root <dir>', 'Root directory of persistent state', '/var/lib/shoal')
+    .option('--exec-root <dir>', 'Root directory of execution state (sockets, pid files)', '/run/shoal')
+    .option('-l, --log-level <level>', 'Set the logging level ("debug"|"info"|"warn"|"error"|"fatal")', (v: string) => {
+      if (!LEVELS.includes(v)) throw new InvalidArgumentError(`must be one of ${LEVELS.join(', ')}`);
+      return v;
+    }, 'info')
+    .option('--hostname <name>', 'Hostname this node reports (default: the OS hostname)')
+    .allowExcessArguments(false);
+  cmd.parse(argv, { from: 'user' });
+  const o = cmd.opts<{ host?: string[]; dataRoot: string; execRoot: string; logLevel: string; hostname?: string }>();
+  return {
+    host: o.host && o.host.length > 0 ? o.host : [`unix://${o.execRoot}/docker.sock`],
+    dataRoot: o.dataRoot,
+    execRoot: o.execRoot,
+    logLevel: o.logLevel,
+    ...(o.hostname ? { hostname: o.hostname } : {}),
+  };
+}
+
+export async function runDaemon(argv: string[]): Promise<void> {
+  const flags = parseDaemonArgs(argv);
+  const logger = pino({ level: flags.logLevel, base: { pid: process.pid } }, destination(2)) as unknown as Logger;
+  mkdirSync(flags.dataRoot, { recursive: true, mode: 0o711 });
+  mkdirSync(flags.execRoot, { recursive: true, mode: 0o711 });
+
+  const daemon = new Daemon({
+    dataRoot: flags.dataRoot,
+    execRoot: flags.execRoot,
+    clock: systemClock,
+    random: cryptoRandom,
+    logger,
+    debug: flags.logLevel === 'debug',
+    ...(flags.hostname ? { hostname: flags.hostname } : {}),
+  });
+  await daemon.start();
+  const server = await startApiServer({
+    router: engineRouter(daemon),
+    logger,
+    engineVersion: ENGINE_VERSION,
+    swarmHeader: () => daemon.swarmHeader(),
+    listen: flags.host,
+  });
+  logger.info({ listen: server.addresses, dataRoot: flags.dataRoot, version: ENGINE_VERSION }, 'API listening');
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await server.close();
+  await daemon.close();
+}

@@ -1,0 +1,384 @@
+/**
+ * The Shoal node: this machine's identity and swarm membership, and the Engine-API backend the server calls.
+ * It owns the lifecycle that switches the manager on and off at runtime (init, leave, restart), which is more
+ * than static wiring, so it lives here rather than in src/cmd (swarmkit keeps the same role in node/node.go).
+ *
+ * Invariants: the local state file is written last during init, so a crash mid-init leaves a node that is not
+ * in a swarm (and the leftovers are cleared by the next init); lifecycle operations run one at a time.
+ */
+import { invalidArgument, messages, unavailable } from '../api/errors.js';
+import type { Filters } from '../api/filters.js';
+import { defaultSwarmSpec, mergeSwarmSpec, swarmDefaults } from '../api/swarm-spec.js';
+import type { Node, NodeDescription, Swarm } from '../api/types.js';
+import { createRootCA, formatJoinToken, issueNodeCertificate, newTokenSecret, tlsInfo } from '../ca/index.js';
+import type { Clock } from '../lib/clock.js';
+import { newId } from '../lib/ids.js';
+import type { Logger } from '../lib/logger.js';
+import type { Random } from '../lib/random.js';
+import type { ControlDeps } from '../manager/controlapi/deps.js';
+import { countManagers, getNode, listNodes, refreshOwnNode, removeNode, updateNode } from '../manager/controlapi/nodes.js';
+import { getCluster, initCluster, publicSwarm, updateSwarm } from '../manager/controlapi/swarm.js';
+import type { EngineBackend, NodeBackend, SwarmUpdateRequest } from '../server/routes/backend.js';
+import { Store } from '../store/core/store.js';
+import { openSqliteBackend } from '../store/sqlite/sqlite-backend.js';
+import { chooseAdvertiseAddr, hostFacts, resolveAdvertiseAddr, splitHostPort, type HostFacts } from './host-info.js';
+import { LocalState, type LocalSwarmState } from './local-state.js';
+import { parseInitRequest } from './swarm-request.js';
+import { API_VERSION, ENGINE_VERSION, GIT_COMMIT, MIN_API_VERSION } from './version.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface DaemonOptions {
+  dataRoot: string;
+  execRoot: string;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  /** Overrides the OS hostname (labs run several nodes on one machine). */
+  hostname?: string;
+  debug?: boolean;
+}
+
+const DEFAULT_SWARM_PORT = 2377;
+
+function openFileCount(): number {
+  try {
+    return readdirSync('/proc/self/fd').length;
+  } catch {
+    return 0;
+  }
+}
+
+export class Daemon implements EngineBackend {
+  private state: LocalSwarmState | undefined;
+  private store: Store | undefined;
+  private readonly local: LocalState;
+  private readonly host: HostFacts;
+  private readonly log: Logger;
+  private lifecycle: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly opts: DaemonOptions) {
+    this.local = new LocalState(opts.dataRoot);
+    this.host = hostFacts(opts.hostname);
+    this.log = opts.logger.child({ component: 'daemon' });
+  }
+
+  /** Resumes swarm membership from disk after a restart (a crash included). */
+  async start(): Promise<void> {
+    const state = this.local.read();
+    if (!state) {
+      this.log.info('not part of a swarm');
+      return;
+    }
+    this.state = state;
+    if (state.role === 'manager') {
+      this.store = new Store(openSqliteBackend(join(this.local.storeDir, 'state.db')));
+      const certs = this.local.readCertificates();
+      await refreshOwnNode(this.deps(), state.nodeId, this.description(tlsInfo(certs.rootCertPem)), this.nodeAddr(state));
+    }
+    this.log.info({ nodeId: state.nodeId, role: state.role }, 'resumed swarm membership');
+  }
+
+  async close(): Promise<void> {
+    await this.serial(async () => {
+      await this.store?.close();
+      this.store = undefined;
+    });
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  /** Runs lifecycle operations one at a time. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.lifecycle.then(fn, fn);
+    this.lifecycle = next.catch(() => undefined);
+    return next;
+  }
+
+  private deps(): ControlDeps {
+    if (!this.store) throw unavailable('swarm.not_manager', messages.notManager);
+    return {
+      store: this.store,
+      clock: this.opts.clock,
+      random: this.opts.random,
+      pki: { newTokenSecret: () => newTokenSecret(this.opts.random), formatJoinToken, tlsInfo },
+    };
+  }
+
+  private nodeAddr(state: LocalSwarmState): string {
+    return splitHostPort(state.advertiseAddr, DEFAULT_SWARM_PORT).host;
+  }
+
+  private description(tls: NodeDescription['TLSInfo']): NodeDescription {
+    return {
+      Hostname: this.host.hostname,
+      Platform: { Architecture: this.host.arch, OS: this.host.os },
+      Resources: { NanoCPUs: this.host.ncpu * 1e9, MemoryBytes: this.host.memTotal },
+      Engine: {
+        EngineVersion: ENGINE_VERSION,
+        Plugins: [
+          { Type: 'Log', Name: 'json-file' },
+          { Type: 'Network', Name: 'bridge' },
+          { Type: 'Network', Name: 'host' },
+          { Type: 'Network', Name: 'null' },
+          { Type: 'Network', Name: 'overlay' },
+          { Type: 'Volume', Name: 'local' },
+        ],
+      },
+      TLSInfo: tls,
+    };
+  }
+
+  // ------------------------------------------------------------------ system
+
+  swarmHeader(): string {
+    if (!this.state) return 'inactive';
+    return this.state.role === 'manager' ? 'active/manager' : 'active/worker';
+  }
+
+  systemVersion(): Record<string, unknown> {
+    const details = {
+      ApiVersion: API_VERSION,
+      Arch: process.arch === 'x64' ? 'amd64' : process.arch,
+      BuildTime: '',
+      Experimental: 'false',
+      GitCommit: GIT_COMMIT,
+      GoVersion: `node${process.versions.node}`,
+      KernelVersion: this.host.kernelVersion,
+      MinAPIVersion: MIN_API_VERSION,
+      Os: 'linux',
+    };
+    return {
+      Platform: { Name: 'Shoal Engine' },
+      Components: [{ Name: 'Engine', Version: ENGINE_VERSION, Details: details }],
+      Version: ENGINE_VERSION,
+      ApiVersion: API_VERSION,
+      MinAPIVersion: MIN_API_VERSION,
+      GitCommit: GIT_COMMIT,
+      GoVersion: details.GoVersion,
+      Os: 'linux',
+      Arch: details.Arch,
+      KernelVersion: this.host.kernelVersion,
+      BuildTime: '',
+    };
+  }
+
+  async systemInfo(): Promise<Record<string, unknown>> {
+    return {
+      ID: this.state?.nodeId ?? '',
+      Containers: 0,
+      ContainersRunning: 0,
+      ContainersPaused: 0,
+      ContainersStopped: 0,
+      Images: 0,
+      Driver: 'overlay2',
+      DriverStatus: [],
+      Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null', 'overlay'], Authorization: null, Log: ['json-file'] },
+      MemoryLimit: true,
+      SwapLimit: false,
+      CpuCfsPeriod: true,
+      CpuCfsQuota: true,
+      CPUShares: true,
+      CPUSet: true,
+      PidsLimit: true,
+      IPv4Forwarding: true,
+      Debug: this.opts.debug ?? false,
+      NFd: openFileCount(),
+      NGoroutines: 0,
+      SystemTime: new Date(this.opts.clock.now()).toISOString(),
+      LoggingDriver: 'json-file',
+      CgroupDriver: 'cgroupfs',
+      CgroupVersion: '1',
+      NEventsListener: 0,
+      KernelVersion: this.host.kernelVersion,
+      OperatingSystem: this.host.operatingSystem,
+      OSVersion: '',
+      OSType: 'linux',
+      Architecture: this.host.arch,
+      IndexServerAddress: 'https://index.docker.io/v1/',
+      RegistryConfig: { IndexConfigs: {}, InsecureRegistryCIDRs: ['127.0.0.0/8'], Mirrors: [] },
+      NCPU: this.host.ncpu,
+      MemTotal: this.host.memTotal,
+      GenericResources: null,
+      DockerRootDir: this.opts.dataRoot,
+      HttpProxy: '',
+      HttpsProxy: '',
+      NoProxy: '',
+      Name: this.host.hostname,
+      Labels: [],
+      ExperimentalBuild: false,
+      ServerVersion: ENGINE_VERSION,
+      Runtimes: { runc: { path: 'runc' } },
+      DefaultRuntime: 'runc',
+      Swarm: await this.swarmInfo(),
+      LiveRestoreEnabled: true,
+      Isolation: '',
+      InitBinary: 'tini',
+      ContainerdCommit: { ID: '' },
+      RuncCommit: { ID: '' },
+      InitCommit: { ID: '' },
+      SecurityOptions: [],
+      Warnings: [],
+    };
+  }
+
+  private async swarmInfo(): Promise<Record<string, unknown>> {
+    const state = this.state;
+    const base = {
+      NodeID: state?.nodeId ?? '',
+      NodeAddr: state ? this.nodeAddr(state) : '',
+      LocalNodeState: state ? 'active' : 'inactive',
+      ControlAvailable: state?.role === 'manager' && this.store !== undefined,
+      Error: '',
+      RemoteManagers: null as unknown,
+    };
+    if (!state || !this.store) return base;
+    try {
+      const deps = this.deps();
+      const nodes = await listNodes(deps, undefined);
+      const managers = nodes.filter((n) => n.ManagerStatus);
+      const cluster = publicSwarm(await getCluster(deps));
+      const { JoinTokens: _tokens, ...clusterInfo } = cluster;
+      return {
+        ...base,
+        RemoteManagers: managers.map((n) => ({ NodeID: n.ID, Addr: n.ManagerStatus?.Addr ?? '' })),
+        Nodes: nodes.length,
+        Managers: managers.length,
+        Cluster: clusterInfo,
+      };
+    } catch (e) {
+      this.log.error({ err: e }, 'reading swarm info failed');
+      return { ...base, LocalNodeState: 'error', Error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  // ------------------------------------------------------------------ swarm
+
+  swarmInit(request: unknown): Promise<string> {
+    return this.serial(async () => {
+      if (this.state) throw unavailable('swarm.exists', messages.alreadyInSwarm);
+      const req = parseInitRequest(request);
+      // Validate the whole spec before any key is made or any file written.
+      const spec = mergeSwarmSpec(defaultSwarmSpec(), req.spec);
+      const listen = splitHostPort(req.listenAddr, DEFAULT_SWARM_PORT);
+      const advertise = req.advertiseAddr
+        ? resolveAdvertiseAddr(req.advertiseAddr, listen.port)
+        : { host: chooseAdvertiseAddr(listen.host), port: listen.port };
+      const now = this.opts.clock.now();
+      const nodeId = newId(this.opts.random);
+      const clusterId = newId(this.opts.random);
+      const rootCA = await createRootCA({ now });
+      const nodeCert = await issueNodeCertificate({
+        ca: rootCA,
+        nodeId,
+        role: 'manager',
+        clusterId,
+        now,
+        expiryMs: (spec.CAConfig.NodeCertExpiry ?? swarmDefaults.nodeCertExpiry) / 1e6,
+      });
+      const state: LocalSwarmState = {
+        nodeId,
+        clusterId,
+        role: 'manager',
+        listenAddr: `${listen.host}:${listen.port}`,
+        advertiseAddr: `${advertise.host}:${advertise.port}`,
+        remoteManagers: [],
+      };
+      this.local.clearSwarm();
+      this.local.prepareDirs();
+      const store = new Store(openSqliteBackend(join(this.local.storeDir, 'state.db')));
+      try {
+        this.store = store;
+        await initCluster(this.deps(), {
+          clusterId,
+          nodeId,
+          rootCA,
+          spec,
+          description: this.description(tlsInfo(rootCA.certPem)),
+          advertiseAddr: state.advertiseAddr,
+          nodeAddr: advertise.host,
+          ...(req.defaultAddrPool ? { defaultAddrPool: req.defaultAddrPool } : {}),
+          ...(req.subnetSize ? { subnetSize: req.subnetSize } : {}),
+          ...(req.dataPathPort ? { dataPathPort: req.dataPathPort } : {}),
+          ...(req.availability ? { availability: req.availability } : {}),
+        });
+        this.local.writeCertificates({ rootCertPem: rootCA.certPem, nodeCertPem: nodeCert.certPem, nodeKeyPem: nodeCert.keyPem ?? '' });
+        this.local.write(state);
+      } catch (e) {
+        this.store = undefined;
+        await store.close().catch(() => undefined);
+        this.local.clearSwarm();
+        throw e;
+      }
+      this.state = state;
+      this.log.info({ nodeId, clusterId }, 'swarm initialized');
+      return nodeId;
+    });
+  }
+
+  swarmJoin(_request: unknown): Promise<void> {
+    return Promise.reject(
+      unavailable('swarm.join_unsupported', 'joining an existing swarm is not available yet in this version of Shoal'),
+    );
+  }
+
+  swarmLeave(force: boolean): Promise<void> {
+    return this.serial(async () => {
+      const state = this.state;
+      if (!state) throw unavailable('swarm.not_in_swarm', 'This node is not part of a swarm');
+      if (state.role === 'manager' && !force) {
+        const { managers, reachable } = await countManagers(this.deps());
+        if (managers <= 1) {
+          throw unavailable(
+            'swarm.leave_last_manager',
+            'You are attempting to leave the swarm on a node that is participating as a manager. Removing the last manager erases all current state of the swarm. Use `--force` to ignore this message.',
+          );
+        }
+        throw unavailable(
+          'swarm.leave_manager',
+          `You are attempting to leave the swarm on a node that is participating as a manager. Removing this node leaves ${reachable - 1} managers out of ${managers}. Without a Raft quorum your swarm will be inaccessible. The only way to restore a swarm that has lost consensus is to reinitialize it with \`--force-new-cluster\`. Use \`--force\` to suppress this message.`,
+        );
+      }
+      await this.store?.close();
+      this.store = undefined;
+      this.state = undefined;
+      this.local.clearSwarm();
+      this.log.info({ nodeId: state.nodeId }, 'left the swarm');
+    });
+  }
+
+  async swarmInspect(): Promise<Swarm> {
+    return publicSwarm(await getCluster(this.deps()));
+  }
+
+  async swarmUpdate(request: SwarmUpdateRequest): Promise<void> {
+    if (request.rotateManagerUnlockKey) {
+      throw invalidArgument('swarm.autolock_unsupported', 'autolock is not supported by this version of Shoal');
+    }
+    await updateSwarm(this.deps(), request);
+  }
+
+  async swarmUnlockKey(): Promise<{ UnlockKey: string }> {
+    const cluster = await getCluster(this.deps());
+    return { UnlockKey: cluster.UnlockKey };
+  }
+
+  // ------------------------------------------------------------------ nodes
+
+  /** `self` names this node, as the docker CLI's `node update self` expects the daemon to resolve it. */
+  private nodeRef(ref: string): string {
+    return ref === 'self' && this.state ? this.state.nodeId : ref;
+  }
+
+  readonly nodes: NodeBackend = {
+    list: (filters: Filters): Promise<Node[]> => listNodes(this.deps(), filters),
+    inspect: (ref: string): Promise<Node> => getNode(this.deps(), this.nodeRef(ref)),
+    update: async (ref: string, version: number, spec: unknown): Promise<void> => {
+      await updateNode(this.deps(), this.nodeRef(ref), version, spec);
+    },
+    remove: async (ref: string, force: boolean): Promise<void> => {
+      await removeNode(this.deps(), this.nodeRef(ref), force, this.state?.nodeId ?? '');
+    },
+  };
+}
+

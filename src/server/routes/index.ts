@@ -1,0 +1,20 @@
+/**
+ * The Engine-API routes. Handlers only translate HTTP to backend calls: parse path, query and body, call the
+ * backend, write the reply. Validation of content happens in the backend; errors flow to the server's one
+ * error mapper.
+ */
+import { Router } from '../router.js';
+import type { EngineBackend } from './backend.js';
+import { nodeRoutes } from './nodes.js';
+import { swarmRoutes } from './swarm.js';
+import { systemRoutes } from './system.js';
+
+export type { EngineBackend } from './backend.js';
+
+export function engineRouter(backend: EngineBackend): Router {
+  const router = new Router();
+  systemRoutes(router, backend);
+  swarmRoutes(router, backend);
+  nodeRoutes(router, backend);
+  return router;
+}
