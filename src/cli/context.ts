@@ -5,7 +5,8 @@
 import type { EngineClient } from '../client/index.js';
 
 export interface Output {
-  write(text: string): void;
+  /** Text, or raw container bytes (exec/attach output is copied byte-exact). */
+  write(data: string | Uint8Array): void;
 }
 
 export interface CliContext {

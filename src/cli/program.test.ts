@@ -7,8 +7,8 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
   let err = '';
   const code = await runCli({
     argv,
-    out: { write: (s) => (out += s) },
-    err: { write: (s) => (err += s) },
+    out: { write: (s) => (out += String(s)) },
+    err: { write: (s) => (err += String(s)) },
     // A socket nobody serves: parse errors must be reported before any connection is attempted.
     env: { SHOAL_HOST: 'unix:///nonexistent/shoal-test.sock' },
     version: '0.0.0-test',

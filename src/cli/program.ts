@@ -5,6 +5,8 @@
 import { Command, CommanderError } from 'commander';
 import { isShoalError } from '../api/errors.js';
 import { createClient, type EngineClient } from '../client/index.js';
+import * as container from './commands/container/index.js';
+import * as image from './commands/image/index.js';
 import * as node from './commands/node/index.js';
 import * as swarm from './commands/swarm/index.js';
 import * as info from './commands/system/info.js';
@@ -49,6 +51,8 @@ export async function runCli(o: RunCliOptions): Promise<number> {
   node.register(program, ctx);
   info.register(program, ctx);
   version.register(program, ctx);
+  container.register(program, ctx);
+  image.register(program, ctx);
 
   try {
     await program.parseAsync(o.argv, { from: 'user' });
@@ -58,7 +62,7 @@ export async function runCli(o: RunCliOptions): Promise<number> {
       return e.exitCode === 0 ? 0 : e.code === 'commander.help' || e.code === 'commander.helpDisplayed' ? 0 : 125;
     }
     if (e instanceof CliError) {
-      o.err.write(e.message + '\n');
+      if (e.message !== '') o.err.write(e.message + '\n');
       return e.exitCode;
     }
     if (isShoalError(e)) {
