@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(
   ca-certificates iproute2 procps util-linux
   python3 make g++            # better-sqlite3 builds from source here
+  runc conmon crun tini       # containers: runc under conmon (crun optional), tini for --init
+  busybox-static              # the test images are built from it
+  docker-registry             # a local registry v2 for the image pull tests
+  tar util-linux              # GNU tar unpacks layers; script, unshare, nsenter
+  zstd xz-utils bzip2         # layer compressions besides gzip
 )
 
 missing=()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the test suite with node's test runner; its closing summary is what CI reads.
 #   scripts/test.sh          typecheck, lint (incl. layering), then every test
-#   scripts/test.sh unit     unit tests only (no root, no real daemon)
+#   scripts/test.sh unit     the tests beside the sources only (some still need root: real tar, mounts, runc)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

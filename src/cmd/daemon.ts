@@ -5,6 +5,14 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { destination, pino } from 'pino';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ExecRegistry } from '../agent/containers/execs.js';
+import { ContainerService, hostResolvConf } from '../agent/containers/service.js';
+import { openImageStore } from '../agent/runtime/images/index.js';
+import { DEFAULT_CAPABILITIES, tweakCapabilities } from '../agent/runtime/oci/index.js';
+import { createRuncRuntime, readHostInfo } from '../agent/runtime/runc/index.js';
+import { containerBackend, imageBackend } from '../daemon/container-backend.js';
 import { Daemon } from '../daemon/daemon.js';
 import { ENGINE_VERSION } from '../daemon/version.js';
 import { systemClock } from '../lib/clock.js';
@@ -19,6 +27,7 @@ export interface DaemonFlags {
   execRoot: string;
   logLevel: string;
   hostname?: string;
+  cgroupParent: string;
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'];
@@ -34,14 +43,16 @@ export function parseDaemonArgs(argv: string[]): DaemonFlags {
       return v;
     }, 'info')
     .option('--hostname <name>', 'Hostname this node reports (default: the OS hostname)')
+    .option('--cgroup-parent <name>', 'Parent cgroup of containers, in every controller', 'shoal')
     .allowExcessArguments(false);
   cmd.parse(argv, { from: 'user' });
-  const o = cmd.opts<{ host?: string[]; dataRoot: string; execRoot: string; logLevel: string; hostname?: string }>();
+  const o = cmd.opts<{ host?: string[]; dataRoot: string; execRoot: string; logLevel: string; hostname?: string; cgroupParent: string }>();
   return {
     host: o.host && o.host.length > 0 ? o.host : [`unix://${o.execRoot}/docker.sock`],
     dataRoot: o.dataRoot,
     execRoot: o.execRoot,
     logLevel: o.logLevel,
+    cgroupParent: o.cgroupParent,
     ...(o.hostname ? { hostname: o.hostname } : {}),
   };
 }
@@ -52,7 +63,37 @@ export async function runDaemon(argv: string[]): Promise<void> {
   mkdirSync(flags.dataRoot, { recursive: true, mode: 0o711 });
   mkdirSync(flags.execRoot, { recursive: true, mode: 0o711 });
 
+  // The agent's single-host runtime: images, runc under conmon, containers.
+  const host = await readHostInfo();
+  const runtime = await createRuncRuntime({ stateDir: join(flags.execRoot, 'runtime'), cgroupParent: flags.cgroupParent, logger: logger.child({ component: 'runtime' }), host });
+  const images = await openImageStore({ root: join(flags.dataRoot, 'images'), logger: logger.child({ component: 'images' }) });
+  const containers = new ContainerService({
+    root: join(flags.dataRoot, 'containers'),
+    volumesRoot: join(flags.dataRoot, 'volumes'),
+    runtime,
+    images,
+    clock: systemClock,
+    random: cryptoRandom,
+    logger,
+    capabilities: (add, drop, privileged) => tweakCapabilities(DEFAULT_CAPABILITIES, add, drop, privileged, host.oci.capabilities ? { available: host.oci.capabilities } : {}),
+    // Statically linked: the container's root may have no libc at all.
+    initBinary: ['/usr/bin/tini-static', '/usr/bin/docker-init'].find((p) => existsSync(p)),
+    swapLimitSupported: existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'),
+    resolvConf: () => hostResolvConf(),
+  });
+  await containers.load();
+  const execs = new ExecRegistry(containers, runtime, cryptoRandom, async (ref) => {
+    const img = await images.resolve(containers.inspect(ref).Image);
+    return img ? images.layerDirs(img) : [];
+  });
+  const tmp = join(flags.dataRoot, 'tmp');
+  mkdirSync(tmp, { recursive: true, mode: 0o700 });
+
   const daemon = new Daemon({
+    containers: containerBackend(containers, execs),
+    images: imageBackend(images, containers, tmp),
+    containerCounts: () => containers.counts(),
+    imageCount: async () => (await images.list()).length,
     dataRoot: flags.dataRoot,
     execRoot: flags.execRoot,
     clock: systemClock,
@@ -80,5 +121,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   await server.close();
+  containers.close();
   await daemon.close();
+  runtime.close();
 }

@@ -18,7 +18,7 @@ import type { Random } from '../lib/random.js';
 import type { ControlDeps } from '../manager/controlapi/deps.js';
 import { countManagers, getNode, listNodes, refreshOwnNode, removeNode, updateNode } from '../manager/controlapi/nodes.js';
 import { getCluster, initCluster, publicSwarm, updateSwarm } from '../manager/controlapi/swarm.js';
-import type { EngineBackend, NodeBackend, SwarmUpdateRequest } from '../server/routes/backend.js';
+import type { ContainerBackend, EngineBackend, ImageBackend, NodeBackend, SwarmUpdateRequest } from '../server/routes/backend.js';
 import { Store } from '../store/core/store.js';
 import { openSqliteBackend } from '../store/sqlite/sqlite-backend.js';
 import { chooseAdvertiseAddr, hostFacts, resolveAdvertiseAddr, splitHostPort, type HostFacts } from './host-info.js';
@@ -37,6 +37,12 @@ export interface DaemonOptions {
   /** Overrides the OS hostname (labs run several nodes on one machine). */
   hostname?: string;
   debug?: boolean;
+  /** The single-host container and image APIs (the agent's runtime, built by the composition root). */
+  containers: ContainerBackend;
+  images: ImageBackend;
+  /** Container counts for `/info`. */
+  containerCounts: () => { total: number; running: number; paused: number; stopped: number };
+  imageCount: () => Promise<number>;
 }
 
 const DEFAULT_SWARM_PORT = 2377;
@@ -57,7 +63,12 @@ export class Daemon implements EngineBackend {
   private readonly log: Logger;
   private lifecycle: Promise<unknown> = Promise.resolve();
 
+  readonly containers: ContainerBackend;
+  readonly images: ImageBackend;
+
   constructor(private readonly opts: DaemonOptions) {
+    this.containers = opts.containers;
+    this.images = opts.images;
     this.local = new LocalState(opts.dataRoot);
     this.host = hostFacts(opts.hostname);
     this.log = opts.logger.child({ component: 'daemon' });
@@ -164,13 +175,14 @@ export class Daemon implements EngineBackend {
   }
 
   async systemInfo(): Promise<Record<string, unknown>> {
+    const counts = this.opts.containerCounts();
     return {
       ID: this.state?.nodeId ?? '',
-      Containers: 0,
-      ContainersRunning: 0,
-      ContainersPaused: 0,
-      ContainersStopped: 0,
-      Images: 0,
+      Containers: counts.total,
+      ContainersRunning: counts.running,
+      ContainersPaused: counts.paused,
+      ContainersStopped: counts.stopped,
+      Images: await this.opts.imageCount(),
       Driver: 'overlay2',
       DriverStatus: [],
       Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null', 'overlay'], Authorization: null, Log: ['json-file'] },

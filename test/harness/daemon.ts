@@ -3,7 +3,8 @@
  * process group so cleanup can kill it and everything it started. `await using d = await startDaemon()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -41,6 +42,8 @@ export function run(cmd: string, args: readonly string[], opts: { env?: NodeJS.P
       clearTimeout(timer);
       resolvePromise({ code: code ?? -1, stdout, stderr });
     });
+    // A command that exits without reading its input must not fail the run with EPIPE.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
   });
 }
@@ -83,13 +86,14 @@ export async function startDaemon(opts: { hostname?: string } = {}): Promise<Tes
   const socket = join(dir, 'exec', 'docker.sock');
   const dataRoot = join(dir, 'data');
   const hostname = opts.hostname ?? 'shoal-e2e';
+  const cgroupParent = `shoal-e2e-${dir.slice(-6).toLowerCase()}`;
   let child: ChildProcess | undefined;
   let stderr = '';
 
   const launch = async (): Promise<void> => {
     child = spawn(
       process.execPath,
-      ['--enable-source-maps', SHOAL_BUNDLE, 'daemon', '--data-root', dataRoot, '--exec-root', join(dir, 'exec'), '-H', `unix://${socket}`, '--hostname', hostname, '--log-level', 'debug'],
+      ['--enable-source-maps', SHOAL_BUNDLE, 'daemon', '--data-root', dataRoot, '--exec-root', join(dir, 'exec'), '-H', `unix://${socket}`, '--hostname', hostname, '--log-level', 'debug', '--cgroup-parent', cgroupParent],
       { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -134,9 +138,65 @@ export async function startDaemon(opts: { hostname?: string } = {}): Promise<Tes
     shoal: (...args) => run(process.execPath, [SHOAL_BUNDLE, ...args], { env: env() }),
     docker: (...args) => run('docker', args, { env: env() }),
     [Symbol.asyncDispose]: async () => {
+      // Containers outlive the daemon by design, so remove them through it first, then stop it.
+      if (child && child.exitCode === null && child.signalCode === null) {
+        const ids = await run(process.execPath, [SHOAL_BUNDLE, 'ps', '-aq'], { env: env(), timeoutMs: 10000 }).catch(() => undefined);
+        const list = ids?.stdout.split('\n').filter((x) => x !== '') ?? [];
+        if (list.length > 0) await run(process.execPath, [SHOAL_BUNDLE, 'rm', '-f', ...list], { env: env(), timeoutMs: 30000 }).catch(() => undefined);
+      }
       await waitExit('SIGKILL');
+      cleanupHostState(dir, cgroupParent);
       rmSync(dir, { recursive: true, force: true });
     },
   };
   return d;
+}
+
+/**
+ * Whatever a failed test may have left: processes in the test's cgroups (killed by PID), mounts under its
+ * directory (lazily unmounted), and the cgroup directories themselves.
+ */
+export function cleanupHostState(dir: string, cgroupParent: string): void {
+  const roots = existsSync('/sys/fs/cgroup/unified') ? ['/sys/fs/cgroup/unified'] : [];
+  for (const c of readdirSync('/sys/fs/cgroup')) if (c !== 'unified') roots.push(`/sys/fs/cgroup/${c}`);
+  for (const root of roots) {
+    const parent = `${root}/${cgroupParent}`;
+    if (!existsSync(parent)) continue;
+    for (const child of readdirSync(parent, { withFileTypes: true }).filter((e) => e.isDirectory())) {
+      const procs = `${parent}/${child.name}/cgroup.procs`;
+      try {
+        for (const pid of readFileSync(procs, 'utf8').split('\n').filter((x) => x !== '')) {
+          try {
+            process.kill(Number(pid), 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+      } catch {
+        // no procs file in this hierarchy
+      }
+    }
+  }
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((m) => m.startsWith(dir))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) spawnSync('umount', ['-l', m]);
+  for (const root of roots) {
+    const parent = `${root}/${cgroupParent}`;
+    if (!existsSync(parent)) continue;
+    for (const child of readdirSync(parent, { withFileTypes: true }).filter((e) => e.isDirectory())) {
+      try {
+        rmdirSync(`${parent}/${child.name}`);
+      } catch {
+        // busy for a moment after its last process; the parent removal below reports nothing either way
+      }
+    }
+    try {
+      rmdirSync(parent);
+    } catch {
+      // left for the next run's cleanup
+    }
+  }
 }

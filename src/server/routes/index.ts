@@ -5,6 +5,8 @@
  */
 import { Router } from '../router.js';
 import type { EngineBackend } from './backend.js';
+import { containerRoutes } from './containers.js';
+import { imageRoutes } from './images.js';
 import { nodeRoutes } from './nodes.js';
 import { swarmRoutes } from './swarm.js';
 import { systemRoutes } from './system.js';
@@ -16,5 +18,7 @@ export function engineRouter(backend: EngineBackend): Router {
   systemRoutes(router, backend);
   swarmRoutes(router, backend);
   nodeRoutes(router, backend);
+  containerRoutes(router, backend);
+  imageRoutes(router, backend);
   return router;
 }
