@@ -134,7 +134,7 @@ export function imageBackend(store: ImageStore, svc: ContainerService, tempDir: 
         .filter((img) => !f.has('dangling') || (f.bool('dangling', false) ? img.repoTags.length === 0 : img.repoTags.length > 0))
         .filter((img) => !f.has('reference') || f.values('reference').some((r) => shortTags(img).some((t) => t === r || t.startsWith(`${r}:`))))
         .sort((a, b) => Date.parse(b.created) - Date.parse(a.created))
-        .map((img) => imageSummary(img, svc.imageInUse(img.id) ? 1 : 0));
+        .map((img) => imageSummary(img, svc.imageInUse(img.id) !== undefined ? 1 : 0));
     },
     inspect: async (ref) => imageInspect(await resolve(ref)),
     remove: (ref, o) => store.remove(ref, { force: o.force, inUse: (id) => svc.imageInUse(id) }),

@@ -21,7 +21,8 @@ import { newHexId } from '../../lib/ids.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Random } from '../../lib/random.js';
 import type { AttachStreams, ExitStatus, Runtime } from '../exec/runtime.js';
-import type { ImageRecord, ImageStore } from '../runtime/images/store-port.js';
+import { noSuchImage, parseAnyReference } from '../runtime/images/index.js';
+import type { ImageRecord, ImageStore, ImageUse } from '../runtime/images/store-port.js';
 import { normalizedHostConfig, parseSignal, validateCreateRequest } from './create-request.js';
 import { effectiveHealthcheck, runHealthchecks } from './health.js';
 import { mountPoints, planMounts } from './mounts.js';
@@ -95,10 +96,15 @@ export class ContainerService {
 
   private volumeDir = (name: string): string => join(this.o.volumesRoot, name, '_data');
 
-  /** True when some container (any state) uses the image; image removal asks this. */
-  imageInUse(imageId: string): boolean {
-    for (const l of this.live.values()) if (l.rec.inspect.Image === imageId) return true;
-    return false;
+  /** Which container uses the image (a running one first), for image removal's conflict messages. */
+  imageInUse(imageId: string): ImageUse | undefined {
+    let stopped: ImageUse | undefined;
+    for (const l of this.live.values()) {
+      if (l.rec.inspect.Image !== imageId) continue;
+      if (l.rec.inspect.State.Running) return { containerId: l.rec.inspect.Id, running: true };
+      stopped ??= { containerId: l.rec.inspect.Id, running: false };
+    }
+    return stopped;
   }
 
   private save(l: Live): void {
@@ -150,7 +156,7 @@ export class ContainerService {
       );
     }
     const image = await this.o.images.resolve(req.Image);
-    if (!image) throw notFound('image.not_found', `No such image: ${req.Image}`);
+    if (!image) throw noSuchImage(parseAnyReference(req.Image));
     const hc: HostConfig = normalizedHostConfig(req.HostConfig);
     // Validate everything the start will need, now, so a bad request fails before anything exists.
     this.o.capabilities(hc.CapAdd ?? [], hc.CapDrop ?? [], hc.Privileged === true);
