@@ -68,7 +68,7 @@ export class ExecRegistry {
   create(containerRef: string, body: unknown): { Id: string } {
     const config = parseExecConfig(body);
     const c = this.containers.runtimeFor(containerRef);
-    if (!c.running) throw conflict('container.not_running', `container ${c.id} is not running`);
+    if (!c.running) throw conflict('container.not_running', `Container ${c.id} is not running`);
     const id = newHexId(this.random);
     this.execs.set(id, { id, containerId: c.id, config, running: false, started: false, exitCode: null, pid: 0 });
     this.containers.addExecId(c.id, id, true);
@@ -84,9 +84,9 @@ export class ExecRegistry {
   /** Starts the process; the caller wires its streams. Resolves when it is running. */
   async start(id: string): Promise<ExecProcess> {
     const e = this.get(id);
-    if (e.started) throw conflict('exec.already_started', `Error: Exec command ${id} has already run`);
+    if (e.started) throw conflict('exec.already_started', `Error: Exec command ${id} ${e.running ? 'is already running' : 'has already run'}`);
     const c = this.containers.runtimeFor(e.containerId);
-    if (!c.running) throw conflict('container.not_running', `container ${c.id} is not running`);
+    if (!c.running) throw conflict('container.not_running', `Container ${c.id} is not running`);
     e.started = true;
     const user = resolveUser(e.config.User || c.config.User || '', await this.layersOf(c.id));
     const env = [...(c.config.Env ?? []), ...e.config.Env];

@@ -5,6 +5,7 @@
  */
 import type { HealthcheckConfig, HealthLogEntry, HealthStatusName } from '../../api/container.js';
 import { rfc3339Nano, type Clock } from '../../lib/clock.js';
+import { formatDuration } from '../../lib/duration.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ExecProcess, Runtime } from '../exec/runtime.js';
 
@@ -21,8 +22,13 @@ export interface HealthState {
 
 /** The effective check, or undefined when there is none (`NONE`, or no test at all). */
 export function effectiveHealthcheck(fromRequest: HealthcheckConfig | null | undefined, fromImage: HealthcheckConfig | undefined): Required<Pick<HealthcheckConfig, 'Test'>> & HealthcheckConfig | undefined {
-  const merged: HealthcheckConfig = { ...(fromImage ?? {}), ...(fromRequest ?? {}) };
+  // docker's merge: each field the request leaves empty or zero (the CLI sends zeros) keeps the image's value.
+  const merged: HealthcheckConfig = { ...(fromImage ?? {}) };
   if (fromRequest?.Test && fromRequest.Test.length > 0) merged.Test = fromRequest.Test;
+  for (const f of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries'] as const) {
+    const v = fromRequest?.[f];
+    if (typeof v === 'number' && v !== 0) merged[f] = v;
+  }
   const test = merged.Test;
   if (!test || test.length === 0 || test[0] === 'NONE') return undefined;
   return { ...merged, Test: test };
@@ -67,6 +73,8 @@ export async function runHealthchecks(opts: {
       return;
     }
     const start = opts.clock.now();
+    // docker judges a failure by when its probe started, not by when the wait before it began.
+    const probeInStartPeriod = start - opts.startedAt < startPeriod / 1e6;
     let exitCode: number;
     const out = { text: '' };
     let proc: ExecProcess | undefined;
@@ -81,7 +89,7 @@ export async function runHealthchecks(opts: {
       if (r === 'timeout') {
         proc.kill('SIGKILL');
         exitCode = -1;
-        out.text = `Health check exceeded timeout (${timeout / 1e9}s)`;
+        out.text = `Health check exceeded timeout (${formatDuration(timeout)})${out.text === '' ? '' : `: ${out.text}`}`;
       } else {
         exitCode = typeof r === 'number' ? r : -1;
       }
@@ -96,7 +104,7 @@ export async function runHealthchecks(opts: {
     if (exitCode === 0) {
       state.Status = 'healthy';
       state.FailingStreak = 0;
-    } else if (!(inStartPeriod && state.Status === 'starting')) {
+    } else if (!(probeInStartPeriod && state.Status === 'starting')) {
       state.FailingStreak++;
       if (state.FailingStreak >= retries) state.Status = 'unhealthy';
     }

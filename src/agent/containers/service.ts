@@ -62,6 +62,9 @@ interface Live {
   restartCount: number;
 }
 
+/** Go's zero time, docker's StartedAt/FinishedAt of a container that never ran. */
+const NEVER = '0001-01-01T00:00:00Z';
+
 const noSuchContainer = (ref: string): ShoalError => notFound('container.not_found', `No such container: ${ref}`);
 
 export class ContainerService {
@@ -113,7 +116,10 @@ export class ContainerService {
 
   // ------------------------------------------------------------------ adoption
 
-  /** Loads the records and reconciles them with the runtime: running ones are monitored again, exits recorded. */
+  /**
+   * Loads the records and reconciles them with the runtime: running ones are monitored again; exits that happened
+   * meanwhile are recorded and handled as the monitor would have (restart policy, AutoRemove).
+   */
   async load(): Promise<void> {
     const states = new Map((await this.o.runtime.list()).map((s) => [s.id, s]));
     for (const rec of this.records.loadAll()) {
@@ -125,11 +131,17 @@ export class ContainerService {
         s.Status = 'running';
         s.Running = true;
         s.Pid = st.pid ?? s.Pid;
+        s.Restarting = false;
         this.monitor(l);
         this.log.info({ id: rec.inspect.Id, name: rec.inspect.Name }, 'adopted running container');
-      } else if (s.Running) {
+      } else if (s.Running || s.Restarting) {
+        // It exited while the daemon was down, or was waiting to be restarted: record the exit, then apply the
+        // restart policy and AutoRemove as the monitor would have (docker's restore does too); onExit saves.
         const exit = st ? await this.o.runtime.wait(rec.inspect.Id).catch(() => undefined) : undefined;
-        this.recordExit(l, exit ?? { exitCode: 255, oomKilled: false, finishedAt: this.o.clock.now() }, exit ? '' : 'container disappeared from the runtime while the daemon was down');
+        const run = new AbortController();
+        l.run = run;
+        this.onExit(l, run, exit ?? { exitCode: 255, oomKilled: false, finishedAt: this.o.clock.now() }, exit ? '' : 'container disappeared from the runtime while the daemon was down');
+        continue;
       }
       this.save(l);
     }
@@ -174,7 +186,7 @@ export class ContainerService {
     const now = rfc3339Nano(this.o.clock.now());
     const cfg = image.config;
     const args = commandLine(req, cfg);
-    if (args.length === 0) throw invalidArgument('container.no_command', 'no command specified');
+    if (args.length === 0) throw invalidArgument('container.no_command', 'No command specified');
     const hostname = req.Hostname || id.slice(0, 12);
     const env = mergeEnv(cfg.Env, req.Env);
     if (!env.some((e) => e.startsWith('HOSTNAME='))) env.push(`HOSTNAME=${hostname}`);
@@ -253,6 +265,9 @@ export class ContainerService {
     const s = l.rec.inspect.State;
     if (s.Running) return 'already-running';
     if (s.Status === 'removing' || s.Status === 'dead') throw conflict('container.removing', `container ${l.rec.inspect.Id} is marked for removal and cannot be started`);
+    // A manual start resets the restart policy's count, as docker's ResetRestartManager does.
+    l.restartCount = 0;
+    l.rec.inspect.RestartCount = 0;
     await this.startRun(l);
     return 'started';
   }
@@ -277,8 +292,9 @@ export class ContainerService {
       swapLimitSupported: this.o.swapLimitSupported,
     });
     await this.o.runtime.delete(c.Id, { force: true });
-    await this.o.runtime.create(spec, { stdin: c.Config.OpenStdin === true });
     try {
+      // Inside the try: the runtime's create is where a missing command fails (runc execs it), and docker records that.
+      await this.o.runtime.create(spec, { stdin: c.Config.OpenStdin === true });
       for (const p of l.pendingAttach.splice(0)) {
         await this.o.runtime.attach(c.Id).then(p.resolve, p.reject);
       }
@@ -342,11 +358,11 @@ export class ContainerService {
     if (l.rec.inspect.State.Health) l.rec.inspect.State.Health = { ...l.rec.inspect.State.Health, Status: 'unhealthy' };
   }
 
-  private onExit(l: Live, run: AbortController, exit: ExitStatus): void {
+  private onExit(l: Live, run: AbortController, exit: ExitStatus, error = ''): void {
     if (l.run !== run || this.closed) return;
     run.abort();
     const c = l.rec.inspect;
-    this.recordExit(l, exit);
+    this.recordExit(l, exit, error);
     if (c.State.Health) delete c.State.Health;
     this.save(l);
     this.log.info({ id: c.Id, exitCode: exit.exitCode, oomKilled: exit.oomKilled }, 'container exited');
@@ -419,7 +435,7 @@ export class ContainerService {
     const l = this.find(ref);
     const sig = parseSignal(signal);
     const c = l.rec.inspect;
-    if (!c.State.Running) throw conflict('container.not_running', `Cannot kill container: ${ref}: container ${c.Id} is not running`);
+    if (!c.State.Running) throw conflict('container.not_running', `Cannot kill container: ${ref}: Container ${c.Id} is not running`);
     if (sig === 'SIGKILL' || sig === '9') l.stopping = true;
     await this.o.runtime.kill(c.Id, sig);
   }
@@ -480,14 +496,15 @@ export class ContainerService {
     const now = this.o.clock.now();
     const rows = [...this.live.values()]
       .map((l) => l.rec.inspect)
-      .filter((c) => opts.all || c.State.Running || f.has('status') || f.has('exited'))
+      // docker: a restarting container counts as running, and a limit (`ps -n`, `-l`) includes stopped ones.
+      .filter((c) => opts.all || c.State.Running || c.State.Restarting || (opts.limit ?? 0) > 0 || f.has('status') || f.has('exited'))
       .filter(
         (c) =>
           f.matchPrefix('id', c.Id) &&
           (!f.has('name') || f.values('name').some((n) => c.Name.slice(1).includes(n.replace(/^\//, '')))) &&
           f.matchLabels(c.Config.Labels ?? {}) &&
           f.matchExact('status', c.State.Status) &&
-          (!f.has('exited') || (!c.State.Running && f.values('exited').includes(String(c.State.ExitCode)))) &&
+          (!f.has('exited') || (!c.State.Running && c.State.StartedAt !== NEVER && f.values('exited').includes(String(c.State.ExitCode)))) &&
           (!f.has('health') || f.values('health').includes(c.State.Health?.Status ?? 'none')) &&
           (!f.has('ancestor') || f.values('ancestor').some((a) => a === c.Config.Image || c.Image.includes(a))),
       )
@@ -498,7 +515,7 @@ export class ContainerService {
       Names: [c.Name],
       Image: c.Config.Image,
       ImageID: c.Image,
-      Command: [c.Path, ...c.Args].join(' '),
+      Command: [c.Path, ...c.Args.map((a) => (a.includes(' ') ? `'${a}'` : a))].join(' '),
       Created: Math.floor(Date.parse(c.Created) / 1000),
       Ports: [],
       Labels: c.Config.Labels ?? {},
