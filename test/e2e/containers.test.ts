@@ -5,7 +5,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { buildImageTar, MISBEHAVE_STDERR, MISBEHAVE_STDOUT, ociLayoutImage } from '../fixtures/images/build.js';
+import { customArchive } from '../fixtures/images/custom.js';
+import { hostileLayers } from '../fixtures/images/hostile.js';
 import { run, startDaemon, type RunResult, type TestDaemon } from '../harness/daemon.js';
 import { startRegistry } from '../harness/registry.js';
 
@@ -63,6 +66,19 @@ describe('containers on one host, through both CLIs', () => {
     const missing = await d.docker('image', 'inspect', 'shoal-test/nope:1');
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /No such image: shoal-test\/nope:1/);
+  });
+
+  it('refuses hostile tarballs through the API, writing nothing outside the store', async () => {
+    const outside = `${d.dir}/outside`;
+    mkdirSync(outside, { recursive: true });
+    for (const [i, c] of hostileLayers(outside).entries()) {
+      const a = customArchive(d.dir, [{ layers: [c.layer], repoTag: `hostile/case:${i}` }], { name: `hostile-${i}` });
+      const r = await d.docker('load', '-i', a.path);
+      assert.notEqual(r.code, 0, `${c.name} was loaded`);
+      assert.deepEqual(readdirSync(outside), [], `${c.name} wrote outside the store`);
+    }
+    const list = ok(await d.docker('images', '--format', '{{.Repository}}'), 'images');
+    assert.doesNotMatch(list, /hostile/);
   });
 
   it('runs a web container; exec reaches it, ps and inspect agree across CLIs', async () => {
@@ -236,5 +252,17 @@ describe('containers on one host, through both CLIs', () => {
     const missing = await d.docker('pull', `${reg.host}/pulltest/absent:1`);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /not found|manifest unknown/);
+  });
+
+  it('image prune -a removes unused images and keeps the ones containers use', async () => {
+    const oci = await ociLayoutImage('web-v2');
+    ok(await d.docker('load', '-i', oci.path), 'load');
+    const prune = ok(await d.shoal('image', 'prune', '-a', '-f'), 'prune');
+    assert.match(prune, /^Deleted Images:\nuntagged: shoal-test\/web:2\ndeleted: sha256:[0-9a-f]{64}\n/);
+    assert.match(prune, /Total reclaimed space: /);
+    const left = ok(await d.docker('images', '--format', '{{.Repository}}:{{.Tag}}'), 'images');
+    assert.doesNotMatch(left, /shoal-test\/web:2/);
+    assert.match(left, /shoal-test\/web:1/);
+    assert.match(left, /shoal-test\/misbehave:1/);
   });
 });
