@@ -1,0 +1,181 @@
+/**
+ * The allocator component: the thin loop around the pure core (allocate.ts, task-ballot.ts).
+ *
+ * It reads a snapshot (services, tasks) and follows the store's events. When a service changes or a task is NEW,
+ * it waits `batchDelayMs` on the clock to gather more, then runs a pass:
+ * 1. every service whose Endpoint is not what its EndpointSpec calls for gets it written (published ports picked
+ *    and booked); a service whose ports conflict is left alone and remembered with the reason;
+ * 2. every NEW task of an allocated service becomes PENDING ("pending task scheduling"), carrying the service's
+ *    Endpoint when it publishes ports; a task of a refused service stays NEW with the reason in `Status.Err`.
+ * Writes go in transactions of `writeBatchSize`, each re-reading its objects: a service that changed since it was
+ * planned, or a task that moved on, is left for the next pass. A version conflict (or an object deleted between
+ * read and commit) retries from fresh reads.
+ */
+import { isShoalError, unavailable } from '../../api/errors.js';
+import type { Service, Task } from '../../api/types.js';
+import type { Clock } from '../../lib/clock.js';
+import { rfc3339Nano } from '../../lib/clock.js';
+import type { Logger } from '../../lib/logger.js';
+import { nullLogger } from '../../lib/logger.js';
+import type { Store, WriteTx } from '../../store/index.js';
+import type { ServiceAllocation } from './allocate.js';
+import { allocateEndpoints, oldestFirst, restore } from './allocate.js';
+import { AllocatorCache } from './cache.js';
+import { Inbox } from './inbox.js';
+import { PortSpace } from './ports/index.js';
+import type { TaskVoter } from './task-ballot.js';
+import { awaitsAllocation, ballot, portsVoter } from './task-ballot.js';
+
+export interface AllocatorOptions {
+  store: Store;
+  clock: Clock;
+  logger?: Logger;
+  batchDelayMs?: number;
+  writeBatchSize?: number;
+  maxAttempts?: number;
+  /** The dynamic published-port range (default 30000–32767). */
+  dynamicPorts?: { start: number; end: number };
+  /**
+   * Voters besides ports (issue 5: networks and IPAM). Each sees the task and its service and says yes (with its
+   * part of the task), not yet, or no (with a reason).
+   */
+  extraVoters?: (cache: AllocatorCache) => TaskVoter[];
+}
+
+export class Allocator {
+  readonly name = 'allocator';
+  private readonly log: Logger;
+  private readonly batchDelayMs: number;
+  private readonly writeBatchSize: number;
+  private readonly maxAttempts: number;
+
+  constructor(private readonly o: AllocatorOptions) {
+    this.log = (o.logger ?? nullLogger).child({ component: 'allocator' });
+    this.batchDelayMs = o.batchDelayMs ?? 20;
+    this.writeBatchSize = o.writeBatchSize ?? 200;
+    this.maxAttempts = o.maxAttempts ?? 5;
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    const { store, clock } = this.o;
+    const range = this.o.dynamicPorts;
+    const cache = new AllocatorCache(range === undefined ? new PortSpace() : new PortSpace(range.start, range.end));
+    const rev = await store.rev();
+    const view = store.view();
+    const [services, tasks] = await Promise.all([view.list('services'), view.list('tasks')]);
+    cache.load(services, tasks);
+    const voters = [portsVoter(cache), ...(this.o.extraVoters?.(cache) ?? [])];
+
+    const watching = new AbortController();
+    const stop = (): void => watching.abort(signal.reason);
+    signal.addEventListener('abort', stop, { once: true });
+    const inbox = new Inbox(store.watch(rev, watching.signal));
+    try {
+      await this.pass(cache, voters);
+      while (!signal.aborted) {
+        await inbox.wait(signal);
+        if (signal.aborted) break;
+        const due = cache.apply(inbox.take());
+        if (inbox.done && !signal.aborted) throw unavailable('allocator.watch_ended', 'the store watch ended');
+        if (!due) continue;
+        try {
+          await clock.sleep(this.batchDelayMs, signal);
+        } catch (e) {
+          if (signal.aborted) break;
+          throw e;
+        }
+        cache.apply(inbox.take());
+        await this.pass(cache, voters);
+      }
+    } finally {
+      signal.removeEventListener('abort', stop);
+      watching.abort();
+      await inbox.pumped;
+    }
+  }
+
+  private async pass(cache: AllocatorCache, voters: readonly TaskVoter[]): Promise<void> {
+    const { updates, refused, allocated } = allocateEndpoints(cache.space, cache.services);
+    cache.refused = refused;
+    cache.allocated = allocated;
+    let services = 0;
+    for (let i = 0; i < updates.length; i += this.writeBatchSize) services += await this.writeServices(cache, updates.slice(i, i + this.writeBatchSize));
+
+    const stamp = rfc3339Nano(this.o.clock.now());
+    const decided: Task[] = [];
+    for (const t of oldestFirst(cache.waiting.values())) {
+      const b = ballot(t, cache.services.get(t.ServiceID), voters, stamp);
+      if (b.kind === 'pending' || (b.kind === 'refused' && t.Status.Err !== b.reason)) decided.push(t);
+    }
+    let tasks = 0;
+    for (let i = 0; i < decided.length; i += this.writeBatchSize) tasks += await this.writeTasks(cache, voters, decided.slice(i, i + this.writeBatchSize), stamp);
+    if (services + tasks + refused.size > 0) this.log.debug({ services, tasks, refused: refused.size, waiting: cache.waiting.size }, 'allocation pass');
+  }
+
+  /** Writes planned Endpoints; a service changed meanwhile keeps its stored ports and is planned again later. */
+  private async writeServices(cache: AllocatorCache, batch: readonly ServiceAllocation[]): Promise<number> {
+    const stamp = rfc3339Nano(this.o.clock.now());
+    const written = await this.retrying(batch.length, async (tx) => {
+      const out: Service[] = [];
+      for (const a of batch) {
+        const cur = await tx.get('services', a.service.ID);
+        if (cur === undefined || cur.Version.Index !== a.service.Version.Index) continue;
+        const next: Service = { ...cur, Endpoint: a.endpoint, UpdatedAt: stamp };
+        tx.update('services', next);
+        out.push(next);
+      }
+      return out;
+    });
+    const ok = new Set(written.map((s) => s.ID));
+    for (const s of written) {
+      cache.services.set(s.ID, s);
+      cache.allocated.set(s.ID, s.Version.Index);
+    }
+    for (const a of batch) if (!ok.has(a.service.ID)) restore(cache.space, cache.services.get(a.service.ID) ?? a.service);
+    return written.length;
+  }
+
+  /** Moves tasks to PENDING (or records why they wait), deciding again on what each transaction reads. */
+  private async writeTasks(cache: AllocatorCache, voters: readonly TaskVoter[], batch: readonly Task[], stamp: string): Promise<number> {
+    const written = await this.retrying(batch.length, async (tx) => {
+      const out: Task[] = [];
+      const read = new Map<string, Service | undefined>();
+      for (const t of batch) {
+        const cur = await tx.get('tasks', t.ID);
+        if (cur === undefined || !awaitsAllocation(cur)) continue;
+        const service = cache.services.get(cur.ServiceID);
+        if (!read.has(cur.ServiceID)) read.set(cur.ServiceID, await tx.get('services', cur.ServiceID));
+        const stored = read.get(cur.ServiceID);
+        if (service === undefined || stored === undefined || stored.Version.Index !== service.Version.Index) continue;
+        const b = ballot(cur, service, voters, stamp);
+        if (b.kind === 'wait') continue;
+        let next: Task;
+        if (b.kind === 'pending') next = b.task;
+        else if (cur.Status.Err === b.reason) continue;
+        else next = { ...cur, Status: { ...cur.Status, Err: b.reason, Timestamp: stamp }, UpdatedAt: stamp };
+        tx.update('tasks', next);
+        out.push(next);
+      }
+      return out;
+    });
+    for (const t of written) cache.putTask(t);
+    return written.filter((t) => t.Status.State === 'pending').length;
+  }
+
+  /** Runs a write, again from fresh reads when versions conflict; gives up (writing nothing) after maxAttempts. */
+  private async retrying<T>(size: number, fn: (tx: WriteTx) => Promise<T[]>): Promise<T[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.o.store.update(fn)).result;
+      } catch (e) {
+        // Conflict: an object moved since it was read; NotFound: it was deleted in between. Read again.
+        if (!isShoalError(e, 'Conflict') && !isShoalError(e, 'NotFound')) throw e;
+        if (attempt >= this.maxAttempts) {
+          this.log.warn({ err: e, objects: size }, 'allocator gave up writing a batch; it will be planned again');
+          return [];
+        }
+      }
+    }
+  }
+}
