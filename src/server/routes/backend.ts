@@ -4,7 +4,7 @@
  */
 import type { ContainerInspect, ContainerSummary } from '../../api/container.js';
 import type { Filters } from '../../api/filters.js';
-import type { Node, Swarm } from '../../api/types.js';
+import type { Node, Service, Swarm, Task } from '../../api/types.js';
 
 export interface SwarmUpdateRequest {
   version: number;
@@ -69,6 +69,87 @@ export interface ImageBackend {
   tempDir(): string;
 }
 
+// ------------------------------------------------------------------ services and tasks (issue 4)
+
+export interface ServiceUpdateRequest {
+  /** `version`: the `Version.Index` the client read (a stale one → `update out of sequence`). */
+  version: number;
+  /** The body: the full new spec (untrusted JSON). */
+  spec: unknown;
+  /** `rollback=previous`. */
+  rollback: boolean;
+  /** `registryAuthFrom`: where to take registry credentials from when no `X-Registry-Auth` header came. */
+  registryAuthFrom: 'spec' | 'previous-spec';
+  /** The `X-Registry-Auth` header (base64url JSON), if any. */
+  registryAuth: string | undefined;
+}
+
+/** What `GET /services/{id}/logs` and `GET /tasks/{id}/logs` ask for; the route does the framing and timestamps. */
+export interface SwarmLogsOptions {
+  stdout: boolean;
+  stderr: boolean;
+  follow: boolean;
+  /** Unix seconds (fractions allowed); 0 = from the beginning. */
+  since: number;
+  /** The last N lines of each task; undefined = all. */
+  tail: number | undefined;
+  /** `details=1`: the caller wants the lines' extra attributes. */
+  details: boolean;
+}
+
+/** One line a task's container wrote, as the agents report it. */
+export interface TaskLogLine {
+  nodeId: string;
+  serviceId: string;
+  taskId: string;
+  stream: 'stdout' | 'stderr';
+  /** RFC 3339 time in UTC, any precision (the route prints it with 9 fraction digits). */
+  time: string;
+  /** The line, without its trailing newline. */
+  text: string;
+  /** Extra attributes (log-driver `labels`/`env`), shown with `details=1` next to the three swarm IDs. */
+  attrs?: Readonly<Record<string, string>>;
+}
+
+export interface ServiceBackend {
+  /** `POST /services/create`. */
+  create(spec: unknown, opts: { registryAuth: string | undefined }): Promise<{ ID: string; Warnings: string[] }>;
+  /** `GET /services` (`status`: fill `ServiceStatus`; the route passes it only at API ≥ 1.41). */
+  list(opts: { filters: Filters; status: boolean }): Promise<Service[]>;
+  /** `GET /services/{id}`: by ID, name or ID prefix. */
+  inspect(ref: string, opts: { insertDefaults: boolean }): Promise<Service>;
+  /** `POST /services/{id}/update`. */
+  update(ref: string, request: ServiceUpdateRequest): Promise<{ Warnings: string[] }>;
+  /** `DELETE /services/{id}`. */
+  remove(ref: string): Promise<void>;
+  /**
+   * The log lines of every task of a service (`serviceId` is already resolved), until the tasks' logs end or, with
+   * `follow`, until `signal` aborts. Throw before returning for anything the client should see as an HTTP error;
+   * an error thrown while iterating reaches the client as an `Error grabbing logs: ...` frame.
+   */
+  logs(serviceId: string, opts: SwarmLogsOptions, signal: AbortSignal): Promise<AsyncIterable<TaskLogLine>>;
+}
+
+export interface TaskBackend {
+  /** `GET /tasks`. */
+  list(filters: Filters): Promise<Task[]>;
+  /** `GET /tasks/{id}`: by ID, full task name or ID prefix. */
+  inspect(ref: string): Promise<Task>;
+  /** The log lines of one task (`taskId` is already resolved); same contract as `ServiceBackend.logs`. */
+  logs(taskId: string, opts: SwarmLogsOptions, signal: AbortSignal): Promise<AsyncIterable<TaskLogLine>>;
+}
+
+/** `GET /distribution/{name}/json` (docker-engine-api.md §9): the registry's descriptor and platforms of an image. */
+export interface DistributionInspect {
+  Descriptor: { mediaType: string; digest: string; size: number; urls?: string[] };
+  Platforms: { architecture: string; os: string; variant?: string; 'os.version'?: string; 'os.features'?: string[] }[];
+}
+
+export interface DistributionBackend {
+  /** Fails fast (the docker CLI waits on it before every create) when no registry has the image. */
+  inspect(image: string, registryAuth: string | undefined, signal: AbortSignal): Promise<DistributionInspect>;
+}
+
 export interface EngineBackend {
   containers: ContainerBackend;
   images: ImageBackend;
@@ -83,4 +164,8 @@ export interface EngineBackend {
   swarmUpdate(request: SwarmUpdateRequest): Promise<void>;
   swarmUnlockKey(): Promise<{ UnlockKey: string }>;
   nodes: NodeBackend;
+  /** Services, tasks and registry lookups (issue 4). Until the daemon provides them, the routes answer 503. */
+  services?: ServiceBackend;
+  tasks?: TaskBackend;
+  distribution?: DistributionBackend;
 }

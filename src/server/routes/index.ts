@@ -8,8 +8,10 @@ import type { EngineBackend } from './backend.js';
 import { containerRoutes } from './containers.js';
 import { imageRoutes } from './images.js';
 import { nodeRoutes } from './nodes.js';
+import { distributionRoutes, serviceRoutes } from './services.js';
 import { swarmRoutes } from './swarm.js';
 import { systemRoutes } from './system.js';
+import { taskRoutes } from './tasks.js';
 
 export type { EngineBackend } from './backend.js';
 
@@ -20,5 +22,8 @@ export function engineRouter(backend: EngineBackend): Router {
   nodeRoutes(router, backend);
   containerRoutes(router, backend);
   imageRoutes(router, backend);
+  serviceRoutes(router, backend);
+  taskRoutes(router, backend);
+  distributionRoutes(router, backend);
   return router;
 }
