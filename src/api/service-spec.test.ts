@@ -98,7 +98,7 @@ describe('parseServiceSpec: what the docker CLI and stack deploy send', () => {
     assert.deepEqual(spec.EndpointSpec, { Mode: 'vip' });
     const c = spec.TaskTemplate.ContainerSpec as Json;
     assert.deepEqual(c.Privileges, { CredentialSpec: null, SELinuxContext: null, NoNewPrivileges: false });
-    assert.deepEqual(c.HealthCheck, { Test: ['CMD-SHELL', 'true'], Interval: 10000000000, Retries: 3 }, 'dockerd’s key is read');
+    assert.deepEqual(c.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 10000000000, Retries: 3 }, 'dockerd’s key is read');
     assert.equal(c.StopGracePeriod, 20000000000);
     assert.equal(c.Env, undefined, 'an empty list is dropped, as omitempty drops it');
     assert.deepEqual(c.Mounts, [{ Type: 'volume', Source: 'lab_data', Target: '/data', VolumeOptions: { Labels: { 'com.docker.stack.namespace': 'lab' } } }]);
@@ -143,7 +143,7 @@ describe('parseServiceSpec: what the docker CLI and stack deploy send', () => {
     });
   });
 
-  it('lower-cases mount types and propagation, stores the health check as `HealthCheck`, keeps Init true', () => {
+  it('lower-cases mount types and propagation, stores the health check as `Healthcheck`, keeps Init true', () => {
     const spec = parseServiceSpec(
       body((s) => {
         Object.assign(s.TaskTemplate.ContainerSpec, {
@@ -159,8 +159,8 @@ describe('parseServiceSpec: what the docker CLI and stack deploy send', () => {
     );
     const c = spec.TaskTemplate.ContainerSpec as Json;
     assert.equal(c.Init, true);
-    assert.deepEqual(c.HealthCheck, { Test: ['CMD', 'true'], Interval: 2e9 });
-    assert.equal(c.Healthcheck, undefined);
+    assert.deepEqual(c.Healthcheck, { Test: ['CMD', 'true'], Interval: 2e9 });
+    assert.equal(c.HealthCheck, undefined);
     assert.equal(c.Isolation, 'process');
     assert.deepEqual(c.Mounts, [
       { Type: 'bind', Source: '/srv', Target: '/srv', ReadOnly: true, BindOptions: { Propagation: 'rshared' } },
@@ -258,7 +258,7 @@ describe('parseServiceSpec: bad specs, refused with the field named or swarmkit 
     [
       'an unknown health test kind',
       body((s) => (s.TaskTemplate.ContainerSpec.Healthcheck = { Test: ['SHELL', 'true'] })),
-      'TaskTemplate.ContainerSpec.HealthCheck.Test: the first element must be NONE, CMD or CMD-SHELL, got "SHELL"',
+      'TaskTemplate.ContainerSpec.Healthcheck.Test: the first element must be NONE, CMD or CMD-SHELL, got "SHELL"',
     ],
     ['a negative stop grace period', body((s) => (s.TaskTemplate.ContainerSpec.StopGracePeriod = -1)), 'TaskTemplate.ContainerSpec.StopGracePeriod: cannot be negative'],
     ['an unknown mount type', body((s) => (s.TaskTemplate.ContainerSpec.Mounts = [{ Type: 'nfs', Target: '/x' }])), 'invalid MountType: "nfs"'],

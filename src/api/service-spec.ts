@@ -18,7 +18,7 @@
  *   `FailureAction` (`pause`) and `Order` (`stop-first`), and a zero `Monitor` is dropped;
  * - `TaskTemplate` gets `ForceUpdate` (0) and `Runtime: "container"`; `ContainerSpec` gets `Isolation: "default"`;
  *   `Privileges` keeps docker's shape; mount types and propagations are lower-cased; the health check keeps only
- *   non-zero fields and is stored as `HealthCheck`, the name in types.ts that the agent reads (dockerd's JSON key is
+ *   non-zero fields and is stored as `Healthcheck`, dockerd's JSON key (older clients' `HealthCheck` is accepted too;
  *   `Healthcheck`; both are read, and Go decodes keys case-insensitively, so the docker CLI reads either);
  * - `Labels` is always an object; empty lists and maps, empty strings and `false` flags are dropped, as Go's
  *   `omitempty` drops them. Keys come out in docker's order.
@@ -270,7 +270,7 @@ function convertTaskSpec(t: Json): TaskSpec {
 }
 
 function convertContainerSpec(c: Json, path: string): ContainerSpec {
-  const health = c.HealthCheck !== undefined && c.HealthCheck !== null ? c.HealthCheck : c.Healthcheck;
+  const health = c.Healthcheck !== undefined && c.Healthcheck !== null ? c.Healthcheck : c.HealthCheck;
   const init = bool(c.Init, `${path}.Init`);
   return prune<ContainerSpec>({
     Image: nonEmpty(str(c.Image, `${path}.Image`)),
@@ -290,7 +290,7 @@ function convertContainerSpec(c: Json, path: string): ContainerSpec {
     ReadOnly: nonEmpty(bool(c.ReadOnly, `${path}.ReadOnly`)),
     Mounts: nonEmpty(list(c.Mounts, `${path}.Mounts`)?.map((m, i) => convertMount(m, `${path}.Mounts[${i}]`))),
     StopGracePeriod: int(c.StopGracePeriod, `${path}.StopGracePeriod`),
-    HealthCheck: convertHealthcheck(health, `${path}.HealthCheck`),
+    Healthcheck: convertHealthcheck(health, `${path}.Healthcheck`),
     Hosts: nonEmpty(strList(c.Hosts, `${path}.Hosts`)),
     DNSConfig: convertDnsConfig(c.DNSConfig, `${path}.DNSConfig`),
     Secrets: nonEmpty(list(c.Secrets, `${path}.Secrets`)?.map((r, i) => convertSecretRef(r, `${path}.Secrets[${i}]`))),
@@ -652,7 +652,7 @@ function validateTaskSpec(t: TaskSpec): void {
   if (image === '') throw invalidSpec('ContainerSpec: image reference must be provided');
   if (!isValidImageReference(image)) throw invalidSpec(`ContainerSpec: ${JSON.stringify(image)} is not a valid repository/tag`);
   validateMounts(c.Mounts ?? []);
-  validateHealthcheck(c.HealthCheck);
+  validateHealthcheck(c.Healthcheck);
   if ((c.StopGracePeriod ?? 0) < 0) throw badField('TaskTemplate.ContainerSpec.StopGracePeriod: cannot be negative');
 }
 
@@ -707,7 +707,7 @@ function validateHealthcheck(h: HealthConfig | undefined): void {
   if ((h.Retries ?? 0) < 0) throw invalidSpec('ContainerSpec: Retries in HealthConfig cannot be negative');
   const kind = h.Test?.[0];
   if (kind !== undefined && !['NONE', 'CMD', 'CMD-SHELL'].includes(kind)) {
-    throw badField(`TaskTemplate.ContainerSpec.HealthCheck.Test: the first element must be NONE, CMD or CMD-SHELL, got ${JSON.stringify(kind)}`);
+    throw badField(`TaskTemplate.ContainerSpec.Healthcheck.Test: the first element must be NONE, CMD or CMD-SHELL, got ${JSON.stringify(kind)}`);
   }
 }
 
@@ -825,7 +825,7 @@ export function insertServiceDefaults(spec: ServiceSpec): ServiceSpec {
 /** docker's ContainerSpec key order (moby `api/types/swarm/container.go`). */
 const CONTAINER_KEYS = [
   'Image', 'Labels', 'Command', 'Args', 'Hostname', 'Env', 'Dir', 'User', 'Groups', 'Privileges', 'Init', 'StopSignal',
-  'TTY', 'OpenStdin', 'ReadOnly', 'Mounts', 'StopGracePeriod', 'HealthCheck', 'Hosts', 'DNSConfig', 'Secrets', 'Configs',
+  'TTY', 'OpenStdin', 'ReadOnly', 'Mounts', 'StopGracePeriod', 'Healthcheck', 'HealthCheck', 'Hosts', 'DNSConfig', 'Secrets', 'Configs',
   'Isolation', 'Sysctls', 'CapabilityAdd', 'CapabilityDrop', 'Ulimits', 'OomScoreAdj',
 ] as const;
 

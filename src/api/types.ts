@@ -171,7 +171,7 @@ export interface ContainerSpec {
   Mounts?: Mount[];
   StopSignal?: string;
   StopGracePeriod?: number;
-  HealthCheck?: HealthConfig;
+  Healthcheck?: HealthConfig;
   Hosts?: string[];
   DNSConfig?: { Nameservers?: string[]; Search?: string[]; Options?: string[] };
   Secrets?: SecretReference[];
@@ -309,6 +309,13 @@ export interface Task extends Meta {
   JobIteration?: Version;
   /** The service SpecVersion this task was created from. */
   SpecVersion?: Version;
+  /**
+   * The service's name and labels when the task was made (swarmkit's ServiceAnnotations): the agent names
+   * containers `<service>.<slot>.<task>` from it. Internal: the Engine API's task JSON does not carry it.
+   */
+  ServiceAnnotations?: { Name: string; Labels?: Labels };
+  /** The service's endpoint when the task was allocated (published ports); internal, like ServiceAnnotations. */
+  Endpoint?: Endpoint;
 }
 
 // ---------------------------------------------------------------- networks, secrets, configs

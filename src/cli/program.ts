@@ -8,6 +8,7 @@ import { createClient, type EngineClient } from '../client/index.js';
 import * as container from './commands/container/index.js';
 import * as image from './commands/image/index.js';
 import * as node from './commands/node/index.js';
+import * as service from './commands/service/index.js';
 import * as swarm from './commands/swarm/index.js';
 import * as info from './commands/system/info.js';
 import * as version from './commands/system/version.js';
@@ -49,6 +50,7 @@ export async function runCli(o: RunCliOptions): Promise<number> {
   });
   swarm.register(program, ctx);
   node.register(program, ctx);
+  service.register(program, ctx);
   info.register(program, ctx);
   version.register(program, ctx);
   container.register(program, ctx);

@@ -93,6 +93,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
     containers: containerBackend(containers, execs),
     images: imageBackend(images, containers, tmp),
     containerCounts: () => containers.counts(),
+    agent: { containers, images },
     imageCount: async () => (await images.list()).length,
     dataRoot: flags.dataRoot,
     execRoot: flags.execRoot,

@@ -7,7 +7,6 @@
  * in a swarm (and the leftovers are cleared by the next init); lifecycle operations run one at a time.
  */
 import { invalidArgument, messages, unavailable } from '../api/errors.js';
-import type { Filters } from '../api/filters.js';
 import { defaultSwarmSpec, mergeSwarmSpec, swarmDefaults } from '../api/swarm-spec.js';
 import type { Node, NodeDescription, Swarm } from '../api/types.js';
 import { createRootCA, formatJoinToken, issueNodeCertificate, newTokenSecret, tlsInfo } from '../ca/index.js';
@@ -25,6 +24,10 @@ import { chooseAdvertiseAddr, hostFacts, resolveAdvertiseAddr, splitHostPort, ty
 import { LocalState, type LocalSwarmState } from './local-state.js';
 import { parseInitRequest } from './swarm-request.js';
 import { API_VERSION, ENGINE_VERSION, GIT_COMMIT, MIN_API_VERSION } from './version.js';
+import { serviceBackend, taskBackend } from './service-backend.js';
+import { SwarmRuntime, type AgentDeps } from './swarm-runtime.js';
+import { Filters } from '../api/filters.js';
+import type { ServiceBackend, TaskBackend } from '../server/routes/backend.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -43,6 +46,8 @@ export interface DaemonOptions {
   /** Container counts for `/info`. */
   containerCounts: () => { total: number; running: number; paused: number; stopped: number };
   imageCount: () => Promise<number>;
+  /** What the agent runs tasks with. */
+  agent: AgentDeps;
 }
 
 const DEFAULT_SWARM_PORT = 2377;
@@ -65,10 +70,15 @@ export class Daemon implements EngineBackend {
 
   readonly containers: ContainerBackend;
   readonly images: ImageBackend;
+  readonly services: ServiceBackend;
+  readonly tasks: TaskBackend;
+  private runtime: SwarmRuntime | undefined;
 
   constructor(private readonly opts: DaemonOptions) {
     this.containers = opts.containers;
     this.images = opts.images;
+    this.services = serviceBackend(() => this.deps(), opts.agent.containers);
+    this.tasks = taskBackend(() => this.deps(), opts.agent.containers);
     this.local = new LocalState(opts.dataRoot);
     this.host = hostFacts(opts.hostname);
     this.log = opts.logger.child({ component: 'daemon' });
@@ -87,17 +97,45 @@ export class Daemon implements EngineBackend {
       const certs = this.local.readCertificates();
       await refreshOwnNode(this.deps(), state.nodeId, this.description(tlsInfo(certs.rootCertPem)), this.nodeAddr(state));
     }
+    await this.startRuntime(state);
     this.log.info({ nodeId: state.nodeId, role: state.role }, 'resumed swarm membership');
   }
 
   async close(): Promise<void> {
     await this.serial(async () => {
+      await this.runtime?.stop();
+      this.runtime = undefined;
       await this.store?.close();
       this.store = undefined;
     });
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /** Starts the manager (when this node is one) and the agent, and waits until this node reports ready. */
+  private async startRuntime(state: LocalSwarmState): Promise<void> {
+    const certs = this.local.readCertificates();
+    const tls = tlsInfo(certs.rootCertPem);
+    this.runtime = await SwarmRuntime.start({
+      state,
+      certs,
+      store: this.store,
+      dataRoot: this.opts.dataRoot,
+      clock: this.opts.clock,
+      random: this.opts.random,
+      logger: this.opts.logger,
+      agent: this.opts.agent,
+      describe: () => this.description(tls),
+    });
+    if (!this.store) return;
+    const deadline = this.opts.clock.now() + 10_000;
+    while (this.opts.clock.now() < deadline) {
+      const node = await this.store.view().get('nodes', state.nodeId);
+      if (node?.Status.State === 'ready') return;
+      await this.opts.clock.sleep(20);
+    }
+    this.log.warn({ nodeId: state.nodeId }, 'the agent has not reported ready yet');
+  }
 
   /** Runs lifecycle operations one at a time. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -324,6 +362,7 @@ export class Daemon implements EngineBackend {
       }
       this.state = state;
       this.log.info({ nodeId, clusterId }, 'swarm initialized');
+      await this.startRuntime(state);
       return nodeId;
     });
   }
@@ -350,6 +389,13 @@ export class Daemon implements EngineBackend {
           'swarm.leave_manager',
           `You are attempting to leave the swarm on a node that is participating as a manager. Removing this node leaves ${reachable - 1} managers out of ${managers}. Without a Raft quorum your swarm will be inaccessible. The only way to restore a swarm that has lost consensus is to reinitialize it with \`--force-new-cluster\`. Use \`--force\` to suppress this message.`,
         );
+      }
+      await this.runtime?.stop();
+      this.runtime = undefined;
+      // Like docker, leaving the swarm ends this node's tasks.
+      const svc = this.opts.agent.containers;
+      for (const c of svc.list({ all: true, filters: Filters.of({ label: ['com.docker.swarm.task.id'] }) })) {
+        await svc.remove(c.Id, { force: true }).catch((e: unknown) => this.log.warn({ err: e, id: c.Id }, 'removing a task container failed'));
       }
       await this.store?.close();
       this.store = undefined;

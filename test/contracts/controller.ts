@@ -228,16 +228,16 @@ export function controllerContract(name: string, make: () => Promise<ControllerH
           return v;
         };
         assert.equal(await verdict({}), 'none');
-        assert.equal(await verdict({ HealthCheck: h.programs.check(true) }), 'healthy');
-        assert.equal(await verdict({ HealthCheck: h.programs.check(false) }), 'unhealthy');
-        assert.equal(await verdict({ HealthCheck: { Test: ['NONE'] } }), 'none');
+        assert.equal(await verdict({ Healthcheck: h.programs.check(true) }), 'healthy');
+        assert.equal(await verdict({ Healthcheck: h.programs.check(false) }), 'unhealthy');
+        assert.equal(await verdict({ Healthcheck: { Test: ['NONE'] } }), 'none');
       }),
     );
 
     it(
       'health with a known verdict waits for a different one',
       withHarness(async (h) => {
-        const task = anAgentTask(h.image, { ...h.programs.sleep(), HealthCheck: h.programs.check(true) });
+        const task = anAgentTask(h.image, { ...h.programs.sleep(), Healthcheck: h.programs.check(true) });
         const c = h.executor.controller(task);
         await h.settle(c.prepare(signal()), 'prepare');
         await h.settle(c.start(signal()), 'start');

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../harness/daemon.js';
+import { freePort } from '../harness/registry.js';
 
 describe('daemons side by side', () => {
   const daemons: TestDaemon[] = [];
@@ -14,8 +15,10 @@ describe('daemons side by side', () => {
 
   it('each initializes its own swarm and sees only its own node', async () => {
     const [a, b] = daemons as [TestDaemon, TestDaemon];
-    assert.equal((await a.shoal('swarm', 'init', '--advertise-addr', '127.0.0.1')).code, 0);
-    assert.equal((await b.docker('swarm', 'init', '--advertise-addr', '127.0.0.1')).code, 0);
+    // Each manager listens on its own swarm port.
+    const [pa, pb] = [await freePort(), await freePort()];
+    assert.equal((await a.shoal('swarm', 'init', '--advertise-addr', `127.0.0.1:${pa}`, '--listen-addr', `127.0.0.1:${pa}`)).code, 0);
+    assert.equal((await b.docker('swarm', 'init', '--advertise-addr', `127.0.0.1:${pb}`, '--listen-addr', `127.0.0.1:${pb}`)).code, 0);
     const la = await a.docker('node', 'ls', '--format', '{{.Hostname}}');
     const lb = await b.shoal('node', 'ls', '--format', '{{.Hostname}}');
     assert.equal(la.stdout, 'left\n');

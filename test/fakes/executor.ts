@@ -146,7 +146,7 @@ export class FakeExecutor implements Executor {
       state: 'created',
       pid: 0,
       exitCode: 0,
-      health: spec?.HealthCheck?.Test && spec.HealthCheck.Test.length > 0 && spec.HealthCheck.Test[0] !== 'NONE' ? 'starting' : 'none',
+      health: spec?.Healthcheck?.Test && spec.Healthcheck.Test.length > 0 && spec.Healthcheck.Test[0] !== 'NONE' ? 'starting' : 'none',
       starts: 0,
       exited,
       resolveExit,
@@ -171,7 +171,7 @@ export class FakeExecutor implements Executor {
   }
 
   private probe(c: FakeContainer, task: AgentTask): void {
-    const h = task.Spec.ContainerSpec?.HealthCheck ?? {};
+    const h = task.Spec.ContainerSpec?.Healthcheck ?? {};
     const test = h.Test ?? [];
     const args = test[0] === 'CMD' || test[0] === 'CMD-SHELL' ? test.slice(1) : test;
     const passes = args[0] === 'fake' && args[1] === 'exit' && Number(args[2] ?? 0) === 0;

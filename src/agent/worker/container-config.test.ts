@@ -62,7 +62,7 @@ describe('container config: the create body', () => {
       Sysctls: { 'net.core.somaxconn': '1024' },
       Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }],
       OomScoreAdj: 100,
-      HealthCheck: { Test: ['CMD', '/healthcheck'], Interval: 1e9, Timeout: 2e9, Retries: 3, StartPeriod: 5e9 },
+      Healthcheck: { Test: ['CMD', '/healthcheck'], Interval: 1e9, Timeout: 2e9, Retries: 3, StartPeriod: 5e9 },
       Mounts: [
         { Type: 'volume', Source: 'data', Target: '/data', VolumeOptions: { NoCopy: true } },
         { Type: 'bind', Source: '/srv/conf', Target: '/conf', ReadOnly: true, BindOptions: { Propagation: 'rprivate' } },
@@ -125,7 +125,7 @@ describe('container config: the create body', () => {
   });
 
   it('passes --no-healthcheck through as Test NONE', () => {
-    assert.deepEqual(createBody(anAgentTask('busybox', { HealthCheck: { Test: ['NONE'] } })).Healthcheck, { Test: ['NONE'] });
+    assert.deepEqual(createBody(anAgentTask('busybox', { Healthcheck: { Test: ['NONE'] } })).Healthcheck, { Test: ['NONE'] });
   });
 
   it('refuses a task without a container spec and mount types docker cannot run here', () => {

@@ -121,8 +121,8 @@ export function createBody(task: AgentTask): ContainerCreateRequest {
   if (c.TTY === true) body.Tty = true;
   if (c.OpenStdin === true) body.OpenStdin = true;
   if (c.StopSignal) body.StopSignal = c.StopSignal;
-  if (c.HealthCheck) {
-    const h = c.HealthCheck;
+  if (c.Healthcheck) {
+    const h = c.Healthcheck;
     body.Healthcheck = {
       ...(h.Test ? { Test: [...h.Test] } : {}),
       ...(h.Interval !== undefined ? { Interval: h.Interval } : {}),

@@ -203,8 +203,8 @@ describe('worker on ContainerService (fake runtime)', () => {
 
   it('a healthcheck holds the task at starting until healthy; a failing one fails it', async () => {
     await using n = await aNode();
-    const ok = task({ HealthCheck: { Test: ['CMD', 'fake', 'exit', '0'], Interval: 2_000_000_000, Retries: 1 } });
-    const sick = task({ HealthCheck: { Test: ['CMD', 'fake', 'exit', '1'], Interval: 2_000_000_000, Retries: 2 } });
+    const ok = task({ Healthcheck: { Test: ['CMD', 'fake', 'exit', '0'], Interval: 2_000_000_000, Retries: 1 } });
+    const sick = task({ Healthcheck: { Test: ['CMD', 'fake', 'exit', '1'], Interval: 2_000_000_000, Retries: 2 } });
     n.agent.worker.apply({ type: 'complete', tasks: [ok, sick] });
     await n.until(() => stateOf(n, ok) === 'running' && stateOf(n, sick) === 'failed', 'healthy running, unhealthy failed');
     assert.equal(n.container(ok)?.State.Health?.Status, 'healthy');

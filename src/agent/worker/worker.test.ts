@@ -226,8 +226,8 @@ describe('worker: running tasks', () => {
 
   it('with a healthcheck the task is running only once healthy; an unhealthy one is stopped and failed', async () => {
     await using h = await aWorker();
-    const healthy = task({ HealthCheck: { Test: ['CMD', 'fake', 'exit', '0'], Interval: 5_000_000_000, Retries: 2 } });
-    const sick = task({ HealthCheck: { Test: ['CMD', 'fake', 'exit', '1'], Interval: 5_000_000_000, Retries: 2 } });
+    const healthy = task({ Healthcheck: { Test: ['CMD', 'fake', 'exit', '0'], Interval: 5_000_000_000, Retries: 2 } });
+    const sick = task({ Healthcheck: { Test: ['CMD', 'fake', 'exit', '1'], Interval: 5_000_000_000, Retries: 2 } });
     h.worker.apply({ type: 'complete', tasks: [healthy, sick] });
     await h.until(() => stateOf(h, healthy.ID) === 'starting' && h.executor.containers.get(healthy.ID)?.state === 'running', 'started, not yet healthy');
     const started = h.clock.now();
@@ -240,7 +240,7 @@ describe('worker: running tasks', () => {
 
   it('a task turning unhealthy while running fails', async () => {
     await using h = await aWorker();
-    const t = task({ HealthCheck: { Test: ['CMD', 'fake', 'exit', '0'], Interval: 1_000_000_000, Retries: 1 } });
+    const t = task({ Healthcheck: { Test: ['CMD', 'fake', 'exit', '0'], Interval: 1_000_000_000, Retries: 1 } });
     h.worker.apply({ type: 'complete', tasks: [t] });
     await h.until(() => stateOf(h, t.ID) === 'running', 'running');
     h.executor.containers.get(t.ID)!.health = 'unhealthy';

@@ -1,0 +1,119 @@
+/**
+ * What runs while this node is in a swarm: on a manager, the RPC server (mutual TLS on the swarm listen address)
+ * with the dispatcher and the leader's components; on every node, the agent (a session to a dispatcher and the
+ * worker that runs the assigned tasks). A single node runs both ends over the same mTLS transport: there is no
+ * in-process shortcut (docs/design/services.md).
+ */
+import { join } from 'node:path';
+import type { NodeDescription } from '../api/types.js';
+import type { ContainerService } from '../agent/containers/service.js';
+import type { ImageStore } from '../agent/runtime/images/store-port.js';
+import { AgentSession } from '../agent/session/index.js';
+import { ContainerExecutor, Worker } from '../agent/worker/index.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { Random } from '../lib/random.js';
+import { heartbeatPeriodMsOf } from '../manager/dispatcher/index.js';
+import { Manager } from '../manager/manager.js';
+import { startRpcServer, type RpcServer } from '../rpc/index.js';
+import type { Store } from '../store/core/store.js';
+import type { LocalSwarmState, NodeCertificates } from './local-state.js';
+
+export interface AgentDeps {
+  containers: ContainerService;
+  images: ImageStore;
+}
+
+export interface SwarmRuntimeOptions {
+  state: LocalSwarmState;
+  certs: NodeCertificates;
+  /** Present on managers. */
+  store: Store | undefined;
+  dataRoot: string;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  agent: AgentDeps;
+  describe: () => NodeDescription;
+}
+
+export class SwarmRuntime {
+  private readonly abort = new AbortController();
+  private readonly running: Promise<unknown>[] = [];
+  private rpc: RpcServer | undefined;
+
+  private constructor(private readonly o: SwarmRuntimeOptions) {}
+
+  static async start(o: SwarmRuntimeOptions): Promise<SwarmRuntime> {
+    const rt = new SwarmRuntime(o);
+    try {
+      await rt.startManager();
+      rt.startAgent();
+    } catch (e) {
+      await rt.stop();
+      throw e;
+    }
+    return rt;
+  }
+
+  private async startManager(): Promise<void> {
+    const { store, clock, random, logger, state, certs } = this.o;
+    if (!store) return;
+    const [cluster] = await store.view().list('cluster');
+    const manager = new Manager({ store, clock, random, logger, heartbeatPeriodMs: cluster ? heartbeatPeriodMsOf(cluster.Spec) : 5000 });
+    this.rpc = await startRpcServer({
+      listen: state.listenAddr,
+      tls: { certPem: certs.nodeCertPem, keyPem: certs.nodeKeyPem, caPem: certs.rootCertPem },
+      routes: manager.dispatcher.routes(),
+      logger: logger.child({ component: 'rpc' }),
+    });
+    this.keep(manager.run(this.abort.signal), 'manager');
+  }
+
+  private startAgent(): void {
+    const { clock, logger, state, certs, agent, dataRoot } = this.o;
+    const session = new AgentSession({
+      managers: [state.advertiseAddr, ...state.remoteManagers],
+      tls: { certPem: certs.nodeCertPem, keyPem: certs.nodeKeyPem, caPem: certs.rootCertPem },
+      nodeId: state.nodeId,
+      description: this.o.describe,
+      clock,
+      logger: logger.child({ component: 'agent-session' }),
+    });
+    const executor = new ContainerExecutor({
+      containers: agent.containers,
+      images: agent.images,
+      clock,
+      logger: logger.child({ component: 'executor' }),
+      describe: () => {
+        const { TLSInfo: _tls, ...d } = this.o.describe();
+        return d;
+      },
+    });
+    const worker = new Worker({ executor, reporter: session, storeDir: join(dataRoot, 'worker'), clock, logger: logger.child({ component: 'worker' }) });
+    const signal = this.abort.signal;
+    this.keep(session.run(signal), 'agent session');
+    this.keep(worker.run(signal), 'worker');
+    this.keep(
+      (async () => {
+        for await (const m of session.assignments(signal)) worker.apply(m);
+      })(),
+      'assignments',
+    );
+  }
+
+  private keep(p: Promise<unknown>, what: string): void {
+    this.running.push(
+      p.catch((e: unknown) => {
+        if (!this.abort.signal.aborted) this.o.logger.error({ err: e, what }, 'swarm runtime part failed');
+      }),
+    );
+  }
+
+  /** Stops the agent and the manager (containers keep running; a rejoin adopts them). */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.rpc?.close();
+    await Promise.all(this.running);
+  }
+}
