@@ -65,6 +65,32 @@ describe('services through the docker CLI, on real containers', () => {
     assert.match(body, /^hostname=[0-9a-f]{12} version=1\n$/);
   });
 
+  it('shoal service ls/ps/inspect print what the docker CLI prints; service logs prefix each line like docker', async () => {
+    for (const args of [
+      ['service', 'ls'],
+      ['service', 'ls', '-q'],
+      ['service', 'ps', 'web', '--format', '{{.Name}} {{.Image}} {{.Node}} {{.DesiredState}}'],
+      ['service', 'inspect', '--format', '{{.Spec.Name}} {{.Spec.Mode.Replicated.Replicas}}', 'web'],
+    ]) {
+      const dk = await d.docker(...args);
+      const sh = await d.shoal(...args);
+      assert.equal(sh.stdout, dk.stdout, args.join(' '));
+      assert.equal(sh.code, dk.code, args.join(' '));
+    }
+    const ps = ok(await d.shoal('service', 'ps', 'web'), 'shoal service ps').split('\n')[0] ?? '';
+    assert.deepEqual(ps.split(/ {2,}/), ['ID', 'NAME', 'IMAGE', 'NODE', 'DESIRED STATE', 'CURRENT STATE', 'ERROR', 'PORTS']);
+    ok(await d.docker('service', 'create', '-d', '--name', 'talker', '--restart-condition', 'none', 'shoal-test/misbehave:1', 'echo-stdout-stderr'), 'create talker');
+    const logs = await until('the logs', async () => {
+      const r = await d.docker('service', 'logs', 'talker');
+      return r.stdout.includes('line 2') && r.stderr.includes('line 2') ? r : undefined;
+    });
+    assert.match(logs.stdout, /^talker\.1\.[0-9a-z]{12}@svc-e2e {4}\| misbehave stdout line 1$/m);
+    assert.match(logs.stderr, /^talker\.1\.[0-9a-z]{12}@svc-e2e {4}\| misbehave stderr line 1$/m);
+    const raw = ok(await d.shoal('service', 'logs', '--raw', 'talker'), 'shoal logs --raw');
+    assert.match(raw, /misbehave stdout line 2/);
+    ok(await d.docker('service', 'rm', 'talker'), 'rm talker');
+  });
+
   it('replaces a killed task container after the restart delay, keeping the old task in history', async () => {
     const [victim] = await running('web');
     assert.ok(victim);
