@@ -368,7 +368,6 @@ function controlBackend(h: ControlHarness, logs: TaskLogLine[]): Backend {
 
 describe('the docker CLI against the service and task routes', async () => {
   const available = await hasDocker();
-  const skip = !available && 'docker CLI not installed';
   let dir: string;
   let server: ApiServer;
   let env: Record<string, string>;
@@ -377,7 +376,7 @@ describe('the docker CLI against the service and task routes', async () => {
   const run = (...args: string[]): Promise<Run> => docker(args, env);
 
   before(async () => {
-    if (!available) return;
+    assert.ok(available, 'the docker CLI is required for these tests (scripts/setup.sh installs what the project needs)');
     dir = await mkdtemp(join(tmpdir(), 'shoal-svc-cli-'));
     h = await initializedControl();
     // The CLI decodes the node's TLS info as base64 (the builder's placeholders are not).
@@ -395,7 +394,7 @@ describe('the docker CLI against the service and task routes', async () => {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
-  it('service create -d prints the ID (and the CLI’s own digest warning)', { skip }, async () => {
+  it('service create -d prints the ID (and the CLI’s own digest warning)', async () => {
     const r = await run('service', 'create', '-d', '--name', 'web', '--replicas', '2', '--label', 'tier=front', '--restart-condition', 'on-failure', 'img:1');
     assert.equal(r.code, 0, r.stderr);
     const [service] = await listServices(h.deps);
@@ -404,7 +403,7 @@ describe('the docker CLI against the service and task routes', async () => {
     assert.deepEqual(service?.Spec.TaskTemplate.RestartPolicy?.Condition, 'on-failure');
   });
 
-  it('service create refuses a bad constraint and a taken name with the daemon’s message', { skip }, async () => {
+  it('service create refuses a bad constraint and a taken name with the daemon’s message', async () => {
     let r = await run('service', 'create', '-d', '--name', 'bad', '--constraint', 'node.role=manager', 'img:1');
     assert.equal(r.code, 1);
     assert.equal(r.stderr.split('\n').at(-2), 'Error response from daemon: invalid constraint expression "node.role=manager": constraint expected one operator from ==, !=');
@@ -413,13 +412,13 @@ describe('the docker CLI against the service and task routes', async () => {
     assert.equal(r.stderr.split('\n').at(-2), 'Error response from daemon: rpc error: code = AlreadyExists desc = name conflicts with an existing object: service web already exists');
   });
 
-  it('service ls shows REPLICAS from ServiceStatus', { skip }, async () => {
+  it('service ls shows REPLICAS from ServiceStatus', async () => {
     const r = await run('service', 'ls', '--format', '{{.Name}}|{{.Mode}}|{{.Replicas}}|{{.Image}}');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'web|replicated|0/2|img:1\n');
   });
 
-  it('service inspect shows the spec with defaults; --pretty reads it', { skip }, async () => {
+  it('service inspect shows the spec with defaults; --pretty reads it', async () => {
     const r = await run('service', 'inspect', 'web');
     assert.equal(r.code, 0, r.stderr);
     const [s] = JSON.parse(r.stdout) as Service[];
@@ -437,7 +436,7 @@ describe('the docker CLI against the service and task routes', async () => {
     assert.match(missing.stderr, /no such service: nope/);
   });
 
-  it('service ps lists the tasks with history indented, node names resolved', { skip }, async () => {
+  it('service ps lists the tasks with history indented, node names resolved', async () => {
     const s = await getService(h.deps, 'web');
     const base = { Version: { Index: 0 }, Labels: { tier: 'front' }, Spec: s.Spec.TaskTemplate, ServiceID: s.ID, NodeID: h.nodeId, SpecVersion: { Index: 1 } };
     await h.deps.store.update((tx) => {
@@ -463,7 +462,7 @@ describe('the docker CLI against the service and task routes', async () => {
     assert.equal(ls.stdout, '2/2\n');
   });
 
-  it('service logs prints name.slot.task@node prefixes from the frames', { skip }, async () => {
+  it('service logs prints name.slot.task@node prefixes from the frames', async () => {
     const s = await getService(h.deps, 'web');
     const t = 'a1' + 'x'.repeat(23);
     logs.push(
@@ -480,7 +479,7 @@ describe('the docker CLI against the service and task routes', async () => {
     assert.equal(byTask.stdout, 'web.1@m1    | hello from web\n');
   });
 
-  it('service scale, update --image and rollback go through update with the version', { skip }, async () => {
+  it('service scale, update --image and rollback go through update with the version', async () => {
     let r = await run('service', 'scale', '-d', 'web=5');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'web scaled to 5\n');
@@ -501,7 +500,7 @@ describe('the docker CLI against the service and task routes', async () => {
     assert.match(pretty.stdout, /^ Message:\s+manually requested rollback$/m);
   });
 
-  it('service rm removes by name and reports unknown names', { skip }, async () => {
+  it('service rm removes by name and reports unknown names', async () => {
     let r = await run('service', 'rm', 'web');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'web\n');
