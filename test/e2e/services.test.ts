@@ -167,6 +167,34 @@ describe('services through the docker CLI, on real containers', () => {
     });
   });
 
+  it('a task with a healthcheck counts as running only once healthy', async () => {
+    ok(
+      await d.docker('service', 'create', '-d', '--name', 'slowstart', '--health-cmd', '/healthcheck', '--health-interval', '300ms', '--health-retries', '10',
+        'shoal-test/misbehave:1', 'healthy-after', '2'),
+      'create',
+    );
+    const early = await until('a starting task', async () => {
+      const st = ok(await d.docker('service', 'ps', 'slowstart', '--format', '{{.CurrentState}}'), 'ps');
+      return st.startsWith('Starting') || st.startsWith('Running') ? st : undefined;
+    });
+    assert.match(early, /^Starting/, 'the task must not be running before its healthcheck passes');
+    await until('running once healthy', async () => ((await replicas('slowstart')) === '1/1' ? true : undefined));
+    const [c] = await running('slowstart');
+    assert.equal(ok(await d.docker('inspect', '-f', '{{.State.Health.Status}}', c ?? ''), 'health'), 'healthy\n');
+    ok(await d.docker('service', 'rm', 'slowstart'), 'rm');
+  });
+
+  it('draining the node shuts its tasks down; making it active again brings them back', async () => {
+    ok(await d.docker('service', 'create', '-d', '--name', 'drainme', '--replicas', '2', 'shoal-test/misbehave:1', 'sleep'), 'create');
+    await until('2 running', async () => ((await replicas('drainme')) === '2/2' ? true : undefined));
+    ok(await d.docker('node', 'update', '--availability', 'drain', 'self'), 'drain');
+    await until('tasks shut down', async () => ((await running('drainme')).length === 0 ? true : undefined));
+    assert.equal(await replicas('drainme'), '0/2');
+    ok(await d.docker('node', 'update', '--availability', 'active', 'self'), 'activate');
+    await until('2 running again', async () => ((await replicas('drainme')) === '2/2' ? true : undefined));
+    ok(await d.docker('service', 'rm', 'drainme'), 'rm');
+  });
+
   it('refuses bad input with clear errors', async () => {
     const cases: [string[], RegExp][] = [
       [['service', 'create', '--name', 'bad1', '--mode', 'global', '--replicas', '2', 'shoal-test/web:1'], /replicas can only be used with replicated or replicated-job mode/],

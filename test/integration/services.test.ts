@@ -1,0 +1,572 @@
+/**
+ * Integration (DESIGN §4.8, issue 4): a real manager (store, dispatcher, allocator, scheduler, orchestrators,
+ * reaper under its supervisor) and real agents (session, worker, container executor over ContainerService) in one
+ * process, talking over the mutual-TLS RPC on 127.0.0.1, each agent on its own fake runtime host
+ * (test/builders/cluster.ts). Every scenario asserts on the store (tasks, nodes, services) and on the fake runtime
+ * (containers, and the order of their events). Timings are real but short; every wait has a deadline.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Task } from '../../src/api/types.js';
+import { listServices } from '../../src/manager/controlapi/services.js';
+import {
+  aCluster,
+  aServiceSpec,
+  clusterImages,
+  perNode,
+  runningRange,
+  type Cluster,
+  type ClusterImages,
+  type RuntimeEvent,
+} from '../builders/cluster.js';
+
+/** The seq of a task's container's first event of `kind`. */
+function seqOf(events: readonly RuntimeEvent[], taskId: string, kind: RuntimeEvent['kind']): number {
+  const e = events.find((x) => x.taskId === taskId && x.kind === kind);
+  assert.ok(e, `no ${kind} event for task ${taskId}`);
+  return e.seq;
+}
+
+function skew(counts: Map<string, number>): number {
+  const v = [...counts.values()];
+  return Math.max(...v) - Math.min(...v);
+}
+
+const slotOf = (t: Task): number => {
+  assert.ok(t.Slot !== undefined, `task ${t.ID} has no slot`);
+  return t.Slot;
+};
+
+/** Waits until the service's tasks satisfy `pred`; returns them. */
+async function tasksWhere(c: Cluster, serviceId: string, what: string, pred: (tasks: Task[]) => boolean, timeoutMs = 10_000): Promise<Task[]> {
+  return c.until(
+    what,
+    async () => {
+      const tasks = await c.tasks(serviceId);
+      return pred(tasks) ? tasks : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/**
+ * A barrier: a fresh service is created and runs. Every manager component has processed the store past the
+ * moment it is called, so a decision that has not shown up by then (a restart, a duplicate task) is not coming.
+ */
+async function settle(c: Cluster, name = 'barrier'): Promise<void> {
+  await c.createService(aServiceSpec(name, { replicas: 1 }));
+  await c.converged(name, 1);
+}
+
+void describe('services on an in-process cluster (real manager and agents, fake runtime)', { timeout: 120_000 }, () => {
+  let images: ClusterImages;
+  before(async () => {
+    images = await clusterImages();
+  });
+  after(async () => {
+    await images?.[Symbol.asyncDispose]();
+  });
+
+  void it('spreads 3 replicas over 3 nodes, one each, each a running container named <service>.<slot>.<task>', async () => {
+    await using c = await aCluster(images, { nodes: 3 });
+    const svc = await c.createService(aServiceSpec('web', { replicas: 3 }));
+    const tasks = await c.converged('web', 3);
+    assert.deepEqual([...perNode(c, tasks).values()], [1, 1, 1]);
+    assert.deepEqual(tasks.map(slotOf).sort(), [1, 2, 3]);
+    for (const t of tasks) {
+      assert.equal(t.ServiceID, svc.ID);
+      assert.equal(t.Status.Message, 'started');
+      assert.equal(t.SpecVersion?.Index, 1);
+    }
+    const running = c.running('web');
+    assert.deepEqual([...perNode(c, running).values()], [1, 1, 1]);
+    for (const ctr of running) {
+      const t = tasks.find((x) => x.ID === ctr.taskId);
+      assert.ok(t, `container ${ctr.name} belongs to no task`);
+      assert.equal(ctr.name, `web.${slotOf(t)}.${t.ID}`);
+      assert.equal(t.Status.ContainerStatus?.ContainerID, ctr.id);
+      assert.deepEqual(ctr.args, ['fake', 'sleep']);
+    }
+    // Each container was created and started exactly once.
+    const events = c.eventsOf('web');
+    assert.deepEqual(
+      events.map((e) => e.kind).sort(),
+      ['create', 'create', 'create', 'start', 'start', 'start'],
+    );
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('scales 3 → 10 → 2: spread skew ≤ 1 at each step, the extra containers removed and their tasks reaped', async () => {
+    await using c = await aCluster(images, { nodes: 3 });
+    const svc = await c.createService(aServiceSpec('web', { replicas: 3 }));
+    await c.converged('web', 3);
+
+    await c.scale('web', 10);
+    const ten = await c.converged('web', 10);
+    assert.ok(skew(perNode(c, ten)) <= 1, `spread ${JSON.stringify([...perNode(c, ten)])}`);
+    assert.deepEqual(ten.map(slotOf).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.equal((await c.service('web')).SpecVersion, undefined, 'the public view hides SpecVersion');
+
+    await c.scale('web', 2);
+    const two = await c.converged('web', 2);
+    assert.ok(skew(perNode(c, two)) <= 1, `spread ${JSON.stringify([...perNode(c, two)])}`);
+    // The removed tasks are deleted once shut down, and their containers removed from the hosts (not just stopped).
+    await tasksWhere(c, svc.ID, 'the scaled-down tasks reaped', (ts) => ts.length === 2);
+    await c.until('the extra containers removed', () => (c.containers('web').length === 2 ? true : undefined));
+    const events = c.eventsOf('web');
+    assert.equal(events.filter((e) => e.kind === 'start').length, 10, 'no task was started twice or replaced');
+    assert.equal(events.filter((e) => e.kind === 'remove').length, 8);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('a container that exits 1 fails its task, which is replaced in its slot after the restart delay; an OOM kill too', async () => {
+    await using c = await aCluster(images, { nodes: 3 });
+    const svc = await c.createService(aServiceSpec('web', { replicas: 2, restart: { delayMs: 300 } }));
+    const [victim] = await c.converged('web', 2);
+    assert.ok(victim);
+    const ctr = c.running('web').find((x) => x.taskId === victim.ID);
+    assert.ok(ctr);
+    c.node(ctr.nodeId).exit(ctr.id, 1);
+
+    const tasks = await tasksWhere(c, svc.ID, 'the killed task failed and replaced by a running one', (ts) => {
+      const failed = ts.find((t) => t.ID === victim.ID);
+      return failed?.Status.State === 'failed' && ts.filter((t) => t.Slot === victim.Slot && t.Status.State === 'running').length === 1;
+    });
+    const failed = tasks.find((t) => t.ID === victim.ID);
+    assert.ok(failed);
+    assert.equal(failed.DesiredState, 'shutdown');
+    assert.equal(failed.Status.Err, 'task: non-zero exit (1)');
+    assert.equal(failed.Status.ContainerStatus?.ExitCode, 1);
+    const replacement = tasks.find((t) => t.Slot === victim.Slot && t.ID !== victim.ID);
+    assert.ok(replacement);
+    assert.equal(replacement.DesiredState, 'running');
+    await c.converged('web', 2);
+    const next = c.running('web').find((x) => x.taskId === replacement.ID);
+    assert.ok(next?.startedAt !== undefined);
+    const old = c.containers('web').find((x) => x.id === ctr.id);
+    assert.ok(old?.finishedAt !== undefined, 'the failed container stays (exited) while its task is in the history');
+    assert.equal(old.status, 'exited');
+    assert.ok(next.startedAt - old.finishedAt >= 300, `replacement started ${next.startedAt - old.finishedAt} ms after the exit`);
+
+    // The kernel's OOM killer: exit 137, the same path.
+    const oomVictim = c.running('web')[0];
+    assert.ok(oomVictim);
+    c.node(oomVictim.nodeId).oomKill(oomVictim.id);
+    const after = await tasksWhere(c, svc.ID, 'the OOM-killed task failed and replaced', (ts) => {
+      const t = ts.find((x) => x.ID === oomVictim.taskId);
+      return t?.Status.State === 'failed' && ts.filter((x) => x.DesiredState === 'running' && x.Status.State === 'running').length === 2;
+    });
+    assert.equal(after.find((x) => x.ID === oomVictim.taskId)?.Status.Err, 'task: non-zero exit (137)');
+    assert.equal(after.length, 4);
+    await c.converged('web', 2);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('restart max attempts: a task that always fails is run 1 + MaxAttempts times, then its slot is left empty', async () => {
+    await using c = await aCluster(images, { nodes: 3 });
+    const svc = await c.createService(
+      aServiceSpec('crash', { replicas: 1, command: ['fake', 'exit', '1'], restart: { condition: 'on-failure', delayMs: 50, maxAttempts: 2 } }),
+    );
+    // The last attempt is shut down in the same commit that would have created its replacement.
+    const tasks = await tasksWhere(
+      c,
+      svc.ID,
+      'three failed attempts, the last one shut down',
+      (ts) => ts.length >= 3 && ts.every((t) => t.Status.State === 'failed' && t.DesiredState === 'shutdown'),
+    );
+    assert.equal(tasks.length, 3);
+    assert.ok(tasks.every((t) => t.Slot === 1));
+    for (const t of tasks) assert.equal(t.Status.Err, 'task: non-zero exit (1)');
+    await settle(c);
+    assert.equal((await c.tasks(svc.ID)).length, 3, 'no fourth attempt');
+    const starts = c.eventsOf('crash').filter((e) => e.kind === 'start');
+    assert.equal(starts.length, 3);
+    assert.deepEqual(c.running('crash'), []);
+    // Consecutive attempts are at least the restart delay apart.
+    const exits = c.eventsOf('crash').filter((e) => e.kind === 'exit');
+    for (let i = 1; i < starts.length; i++) {
+      const prevExit = exits[i - 1];
+      const start = starts[i];
+      assert.ok(prevExit && start);
+      assert.ok(start.at - prevExit.at >= 50, `attempt ${i + 1} started ${start.at - prevExit.at} ms after the previous exit`);
+    }
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('node drain: the drained node’s tasks shut down and are rescheduled on the other nodes at once', async () => {
+    await using c = await aCluster(images, { nodes: 3 });
+    const svc = await c.createService(aServiceSpec('web', { replicas: 6, restart: { delayMs: 5_000 } }));
+    const before = await c.converged('web', 6);
+    const drained = c.nodes[2];
+    assert.ok(drained);
+    const onDrained = before.filter((t) => t.NodeID === drained.id);
+    assert.equal(onDrained.length, 2);
+
+    await c.setAvailability(drained, 'drain');
+    // The restart delay (5 s) does not apply to tasks moved off a drained node: well within this deadline.
+    await tasksWhere(c, svc.ID, 'no task left to run on the drained node', (ts) => !ts.some((t) => t.NodeID === drained.id && t.DesiredState === 'running'), 4_000);
+    const after = await c.converged('web', 6, 4_000);
+    assert.deepEqual(perNode(c, after).get(drained.hostname), 0);
+    assert.ok(skew(new Map([...perNode(c, after)].filter(([h]) => h !== drained.hostname))) <= 1);
+    const tasks = await tasksWhere(c, svc.ID, 'the drained node’s tasks shut down', (ts) =>
+      onDrained.every((o) => ts.find((t) => t.ID === o.ID)?.Status.State === 'shutdown'),
+    );
+    for (const o of onDrained) assert.equal(tasks.find((t) => t.ID === o.ID)?.DesiredState, 'shutdown');
+    assert.deepEqual(drained.list().filter((x) => x.service === 'web').map((x) => x.status), ['exited', 'exited']);
+    assert.equal((await c.store.view().get('nodes', drained.id))?.Status.State, 'ready', 'a drained node stays up');
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('node down: after the heartbeat timeout its tasks are replaced elsewhere; when it comes back its old containers stop', async () => {
+    await using c = await aCluster(images, { nodes: 3 });
+    const svc = await c.createService(aServiceSpec('web', { replicas: 6 }));
+    const before = await c.converged('web', 6);
+    const lost = c.nodes[2];
+    assert.ok(lost);
+    const orphaned = before.filter((t) => t.NodeID === lost.id).map((t) => t.ID);
+    assert.equal(orphaned.length, 2);
+
+    const stoppedAt = Date.now();
+    await lost.stop();
+    const down = await c.nodeState(lost, 'down');
+    const downAfter = Date.now() - stoppedAt;
+    assert.equal(down.Status.Message, 'heartbeat failure');
+    assert.ok(downAfter >= 2 * c.heartbeatMs, `down ${downAfter} ms after the agent stopped`);
+    const after = await c.until('6 running tasks on the two nodes left', async () => {
+      const ts = (await c.tasks(svc.ID)).filter((t) => t.DesiredState === 'running' && t.Status.State === 'running' && t.NodeID !== lost.id);
+      return ts.length === 6 ? ts : undefined;
+    });
+    assert.equal(skew(new Map([...perNode(c, after)].filter(([h]) => h !== lost.hostname))), 0);
+    for (const id of orphaned) assert.equal((await c.store.view().get('tasks', id))?.DesiredState, 'shutdown');
+    // The node's containers outlive its agent (conmon keeps them), as on a real partitioned node.
+    assert.equal(lost.list().filter((x) => x.service === 'web' && x.status === 'running').length, 2);
+    await c.until('6 replacement containers running elsewhere', () =>
+      c.running('web').filter((x) => x.nodeId !== lost.id).length === 6 ? true : undefined,
+    );
+
+    // The node comes back: its agent adopts its containers, learns their tasks are to shut down, and stops them.
+    await lost.start();
+    await c.nodeState(lost, 'ready');
+    await c.until('the returning node’s old containers stopped', () =>
+      lost.list().filter((x) => x.service === 'web' && x.status === 'running').length === 0 ? true : undefined,
+    );
+    await tasksWhere(c, svc.ID, 'the old tasks reported shut down', (ts) => orphaned.every((id) => ts.find((t) => t.ID === id)?.Status.State === 'shutdown'));
+    const final = await c.converged('web', 6);
+    assert.equal(final.filter((t) => t.NodeID === lost.id).length, 0, 'running tasks are not moved back');
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('global service: one task per node, a joining node gets one, a drained node loses its own', async () => {
+    await using c = await aCluster(images, { nodes: 3 });
+    const svc = await c.createService(aServiceSpec('agent', { mode: 'global' }));
+    const three = await c.converged('agent', 3);
+    assert.deepEqual([...perNode(c, three).values()], [1, 1, 1]);
+    for (const t of three) assert.equal(t.Slot, undefined, 'global tasks have no slot');
+    for (const ctr of c.running('agent')) assert.match(ctr.name, new RegExp(`^agent\\.${ctr.nodeId}\\.${ctr.taskId}$`));
+
+    const joined = await c.addNode({ hostname: 'node-4' });
+    const four = await c.converged('agent', 4);
+    assert.deepEqual([...perNode(c, four).values()], [1, 1, 1, 1]);
+    assert.equal(four.filter((t) => t.NodeID === joined.id).length, 1);
+
+    const drained = c.nodes[1];
+    assert.ok(drained);
+    const gone = four.find((t) => t.NodeID === drained.id);
+    assert.ok(gone);
+    await c.setAvailability(drained, 'drain');
+    const left = await c.converged('agent', 3);
+    assert.equal(left.filter((t) => t.NodeID === drained.id).length, 0);
+    const tasks = await tasksWhere(c, svc.ID, 'the drained node’s task shut down', (ts) => ts.find((t) => t.ID === gone.ID)?.Status.State === 'shutdown');
+    assert.equal(tasks.find((t) => t.ID === gone.ID)?.DesiredState, 'shutdown');
+    assert.deepEqual(drained.list().filter((x) => x.service === 'agent').map((x) => x.status), ['exited']);
+    // Reactivated, it gets one again.
+    await c.setAvailability(drained, 'active');
+    const again = await c.converged('agent', 4);
+    assert.deepEqual([...perNode(c, again).values()], [1, 1, 1, 1]);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('rolling update, stop-first: slot by slot, each old container exits before its replacement starts', async () => {
+    await using c = await aCluster(images, { nodes: 3 });
+    const svc = await c.createService(aServiceSpec('web', { replicas: 3, update: { parallelism: 1, order: 'stop-first', monitorMs: 100 } }));
+    const old = await c.converged('web', 3);
+    const startSeq = c.events.length;
+    const initial = c.running('web').map((x) => x.id);
+
+    await c.updateService('web', (spec) => {
+      spec.TaskTemplate.ContainerSpec = { ...spec.TaskTemplate.ContainerSpec, Image: images.ref('web'), Env: ['VERSION=2'] };
+    });
+    await c.until('update completed', async () => ((await c.service('web')).UpdateStatus?.State === 'completed' ? true : undefined));
+    const fresh = await c.converged('web', 3);
+    for (const t of fresh) {
+      assert.equal(t.SpecVersion?.Index, 2);
+      assert.equal(t.Spec.ContainerSpec?.Image, images.ref('web'));
+    }
+    for (const ctr of c.running('web')) assert.deepEqual(ctr.env.filter((e) => e.startsWith('VERSION=')), ['VERSION=2']);
+
+    const events = c.eventsOf('web').filter((e) => e.seq > startSeq);
+    for (const o of old) {
+      const n = fresh.find((t) => t.Slot === o.Slot);
+      assert.ok(n, `slot ${o.Slot} was not updated`);
+      assert.ok(seqOf(events, o.ID, 'exit') < seqOf(events, n.ID, 'start'), `slot ${o.Slot}: the new container started before the old one stopped`);
+    }
+    // Parallelism 1: never fewer than replicas − 1 running, never more than replicas.
+    assert.deepEqual(runningRange(events, initial), { min: 2, max: 3 });
+    const status = (await c.service('web')).UpdateStatus;
+    assert.equal(status?.Message, 'update completed');
+    assert.ok(status.CompletedAt !== undefined);
+    const all = await c.tasks(svc.ID);
+    assert.equal(all.length, 6, 'one new task per slot, nothing restarted');
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('rolling update, start-first: each new container starts before the old one stops', async () => {
+    await using c = await aCluster(images, { nodes: 3 });
+    await c.createService(aServiceSpec('web', { replicas: 3, update: { parallelism: 1, order: 'start-first', monitorMs: 100 } }));
+    const old = await c.converged('web', 3);
+    const startSeq = c.events.length;
+    const initial = c.running('web').map((x) => x.id);
+
+    await c.updateService('web', (spec) => {
+      spec.TaskTemplate.ContainerSpec = { ...spec.TaskTemplate.ContainerSpec, Image: images.ref('web'), Env: ['VERSION=2'] };
+    });
+    await c.until('update completed', async () => ((await c.service('web')).UpdateStatus?.State === 'completed' ? true : undefined));
+    const fresh = await c.converged('web', 3);
+    const events = c.eventsOf('web').filter((e) => e.seq > startSeq);
+    for (const o of old) {
+      const n = fresh.find((t) => t.Slot === o.Slot);
+      assert.ok(n, `slot ${o.Slot} was not updated`);
+      assert.ok(seqOf(events, n.ID, 'start') < seqOf(events, o.ID, 'exit'), `slot ${o.Slot}: the old container stopped before the new one started`);
+    }
+    // Parallelism 1: never fewer than replicas running, never more than replicas + 1.
+    assert.deepEqual(runningRange(events, initial), { min: 3, max: 4 });
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('failure_action rollback: new tasks that exit 1 roll the service back to its previous spec', async () => {
+    await using c = await aCluster(images, { nodes: 3 });
+    const svc = await c.createService(aServiceSpec('web', { replicas: 3, update: { parallelism: 1, failureAction: 'rollback', monitorMs: 500 } }));
+    await c.converged('web', 3);
+
+    await c.updateService('web', (spec) => {
+      spec.TaskTemplate.ContainerSpec = { Image: images.ref('misbehave'), ...spec.TaskTemplate.ContainerSpec, Command: ['fake', 'exit', '1'] };
+    });
+    const done = await c.until('rollback completed', async () => {
+      const s = await c.service('web');
+      return s.UpdateStatus?.State === 'rollback_completed' ? s : undefined;
+    });
+    assert.deepEqual(done.Spec.TaskTemplate.ContainerSpec?.Command, ['fake', 'sleep']);
+    assert.equal(done.PreviousSpec, undefined, 'an automatic rollback consumes the previous spec, as in swarmkit');
+    assert.equal(done.UpdateStatus?.Message, 'rollback completed');
+    const final = await c.converged('web', 3);
+    for (const t of final) assert.deepEqual(t.Spec.ContainerSpec?.Command, ['fake', 'sleep']);
+    for (const ctr of c.running('web')) assert.deepEqual(ctr.args, ['fake', 'sleep']);
+    const failed = (await c.tasks(svc.ID)).filter((t) => t.Status.State === 'failed');
+    assert.ok(failed.length >= 1, 'a new task failed');
+    for (const t of failed) assert.deepEqual(t.Spec.ContainerSpec?.Command, ['fake', 'exit', '1']);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('failure_action pause: the update stops after the first failure; a manual rollback restores the service', async () => {
+    await using c = await aCluster(images, { nodes: 3 });
+    const svc = await c.createService(aServiceSpec('web', { replicas: 3, update: { parallelism: 1, failureAction: 'pause', monitorMs: 500 } }));
+    const old = await c.converged('web', 3);
+    const oldContainers = c.running('web').map((x) => x.id).sort();
+
+    await c.updateService('web', (spec) => {
+      spec.TaskTemplate.ContainerSpec = { Image: images.ref('misbehave'), ...spec.TaskTemplate.ContainerSpec, Command: ['fake', 'exit', '1'] };
+      spec.TaskTemplate.RestartPolicy = { ...spec.TaskTemplate.RestartPolicy, Condition: 'none' };
+    });
+    const paused = await c.until('update paused', async () => {
+      const s = await c.service('web');
+      return s.UpdateStatus?.State === 'paused' ? s : undefined;
+    });
+    assert.match(paused.UpdateStatus?.Message ?? '', /^update paused due to failure or early termination of task [0-9a-z]{25}$/);
+    const tasks = await c.tasks(svc.ID);
+    const fresh = tasks.filter((t) => t.SpecVersion?.Index === 2);
+    assert.equal(fresh.length, 1, 'parallelism 1: one slot was updated before the pause');
+    assert.equal(fresh[0]?.Status.State, 'failed');
+    const touched = fresh[0]?.Slot;
+    // The two other slots still run their original containers.
+    await settle(c);
+    const stillRunning = c.running('web').map((x) => x.id).sort();
+    assert.equal(stillRunning.length, 2);
+    for (const id of stillRunning) assert.ok(oldContainers.includes(id));
+    assert.deepEqual(
+      old.filter((t) => t.Slot !== touched).map((t) => t.ID).sort(),
+      c.running('web').map((x) => x.taskId).sort(),
+    );
+    assert.equal((await c.tasks(svc.ID)).filter((t) => t.SpecVersion?.Index === 2).length, 1, 'nothing more was updated while paused');
+
+    // `docker service rollback`.
+    await c.updateService('web', () => undefined, { rollback: true });
+    await c.until('rollback completed', async () => ((await c.service('web')).UpdateStatus?.State === 'rollback_completed' ? true : undefined));
+    const final = await c.converged('web', 3);
+    for (const t of final) assert.deepEqual(t.Spec.ContainerSpec?.Command, ['fake', 'sleep']);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('replicated job: at most MaxConcurrent run at once, until TotalCompletions tasks completed', async () => {
+    await using c = await aCluster(images, { nodes: 3 });
+    const svc = await c.createService(aServiceSpec('batch', { mode: 'replicated-job', maxConcurrent: 2, totalCompletions: 5, command: ['fake', 'sleep'] }));
+    // Each round: wait for the running containers, then let the oldest finish (exit 0).
+    for (let done = 0; done < 5; done++) {
+      const expect = Math.min(2, 5 - done);
+      const running = await c.until(`${expect} job containers running (after ${done} completions)`, () => {
+        const r = c.running('batch');
+        return r.length === expect ? r : undefined;
+      });
+      const first = running.sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0))[0];
+      assert.ok(first);
+      c.node(first.nodeId).exit(first.id, 0);
+      await tasksWhere(c, svc.ID, `task ${first.taskId} complete`, (ts) => ts.find((t) => t.ID === first.taskId)?.Status.State === 'complete');
+    }
+    const tasks = await tasksWhere(c, svc.ID, '5 completed tasks', (ts) => ts.filter((t) => t.Status.State === 'complete').length === 5);
+    await settle(c);
+    assert.equal((await c.tasks(svc.ID)).length, 5, 'no task beyond TotalCompletions');
+    for (const t of tasks) {
+      assert.equal(t.DesiredState, 'complete');
+      assert.equal(t.JobIteration?.Index, 1);
+    }
+    assert.deepEqual(tasks.map(slotOf).sort(), [0, 1, 2, 3, 4], 'job slots are zero-based');
+    assert.ok(runningRange(c.eventsOf('batch')).max <= 2, 'never more than MaxConcurrent running');
+    const batch = (await listServices(c.control, { status: true })).find((s) => s.Spec.Name === 'batch');
+    assert.deepEqual(batch?.ServiceStatus, { RunningTasks: 0, DesiredTasks: 2, CompletedTasks: 5 });
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('constraints: tasks go only to matching nodes; with none matching the task stays pending with the reason', async () => {
+    await using c = await aCluster(images, { nodes: [{}, { labels: { zone: 'a' } }, { labels: { zone: 'a' } }] });
+    await c.createService(aServiceSpec('zoned', { replicas: 4, constraints: ['node.labels.zone==a'] }));
+    const zoned = await c.converged('zoned', 4);
+    const counts = perNode(c, zoned);
+    assert.deepEqual([...counts.values()], [0, 2, 2]);
+    assert.deepEqual(c.nodes[0]?.list().filter((x) => x.service === 'zoned'), []);
+
+    const nowhere = await c.createService(aServiceSpec('nowhere', { replicas: 1, constraints: ['node.labels.zone==b'] }));
+    const [pending] = await tasksWhere(c, nowhere.ID, 'an unschedulable task with its reason', (ts) => ts[0]?.Status.Err !== undefined);
+    assert.ok(pending);
+    assert.equal(pending.Status.State, 'pending');
+    assert.equal(pending.NodeID, undefined);
+    assert.equal(pending.Status.Err, 'no suitable node (scheduling constraints not satisfied on 3 nodes)');
+    assert.deepEqual(c.containers('nowhere'), []);
+
+    // A node labelled to match takes it.
+    const n1 = c.nodes[0];
+    assert.ok(n1);
+    await c.setLabels(n1, { zone: 'b' });
+    const [placed] = await c.converged('nowhere', 1);
+    assert.equal(placed?.ID, pending.ID, 'the pending task itself is placed');
+    assert.equal(placed?.NodeID, n1.id);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('reservations larger than any node: the task stays pending with "insufficient resources"', async () => {
+    await using c = await aCluster(images, { nodes: 3 });
+    const svc = await c.createService(aServiceSpec('huge', { replicas: 2, reserveMemory: 2 ** 40 }));
+    const tasks = await tasksWhere(c, svc.ID, 'unschedulable tasks with their reason', (ts) => ts.length === 2 && ts.every((t) => t.Status.Err !== undefined));
+    for (const t of tasks) {
+      assert.equal(t.Status.State, 'pending');
+      assert.equal(t.Status.Err, 'no suitable node (insufficient resources on 3 nodes)');
+    }
+    // A reservation that fits two per node on 3 nodes: 4 GiB of 8 GiB each.
+    await c.createService(aServiceSpec('fits', { replicas: 7, reserveMemory: 4 * 2 ** 30 }));
+    const fits = await tasksWhere(c, (await c.service('fits')).ID, '6 placed and one pending', (ts) => ts.filter((t) => t.Status.State === 'running').length === 6 && ts.some((t) => t.Status.Err !== undefined));
+    assert.deepEqual([...perNode(c, fits.filter((t) => t.NodeID !== undefined)).values()], [2, 2, 2]);
+    assert.equal(fits.find((t) => t.Status.State === 'pending')?.Status.Err, 'no suitable node (insufficient resources on 3 nodes)');
+    assert.deepEqual(c.containers('huge'), []);
+    assert.equal(c.running('fits').length, 6);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('an image that cannot be pulled: the task is rejected with docker’s "No such image"', async () => {
+    await using c = await aCluster(images, { nodes: 1 });
+    const svc = await c.createService(aServiceSpec('ghost', { image: '127.0.0.1:1/nowhere/ghost:1', restart: { condition: 'none' } }));
+    const [t] = await tasksWhere(c, svc.ID, 'a rejected task', (ts) => ts[0]?.Status.State === 'rejected');
+    assert.ok(t);
+    assert.match(t.Status.Err ?? '', /No such image: 127\.0\.0\.1:1\/nowhere\/ghost:1/);
+    assert.equal(t.DesiredState, 'shutdown');
+    assert.deepEqual(c.containers('ghost'), []);
+  });
+
+  void it('service removal: every container is removed from every host and every task deleted', async () => {
+    await using c = await aCluster(images, { nodes: 3 });
+    const svc = await c.createService(aServiceSpec('web', { replicas: 5 }));
+    await c.converged('web', 5);
+    // A failed task in the history keeps its (exited) container until the service goes.
+    const victim = c.running('web')[0];
+    assert.ok(victim);
+    c.node(victim.nodeId).exit(victim.id, 3);
+    await c.converged('web', 5);
+    assert.equal(c.containers('web').length, 6);
+
+    await c.removeService('web');
+    await c.until('every container removed', () => (c.containers('web').length === 0 ? true : undefined));
+    await tasksWhere(c, svc.ID, 'every task deleted', (ts) => ts.length === 0);
+    for (const n of c.nodes) assert.deepEqual(n.workerTasks().filter((r) => r.task.ServiceID === svc.ID), []);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('manager restart (SQLite store reopened): converged state kept, no duplicate tasks, the agents reconnect', async () => {
+    await using c = await aCluster(images, { nodes: 3, backend: 'sqlite' });
+    const svc = await c.createService(aServiceSpec('web', { replicas: 4 }));
+    const before = await c.converged('web', 4);
+    const containersBefore = c.running('web').map((x) => x.id).sort();
+    const sessions = c.nodes.map((n) => n.sessionId);
+    const seq = c.events.length;
+
+    await c.stopManager();
+    await c.until('every agent lost its session', () => (c.nodes.every((n) => n.sessionId === undefined) ? true : undefined));
+    await c.reopenStore();
+    await c.startManager();
+    await c.until('every agent in a new session', () =>
+      c.nodes.every((n, i) => n.sessionId !== undefined && n.sessionId !== sessions[i]) ? true : undefined,
+    );
+    for (const n of c.nodes) await c.nodeState(n, 'ready');
+
+    await settle(c);
+    const after = await c.converged('web', 4);
+    assert.deepEqual(after.map((t) => t.ID).sort(), before.map((t) => t.ID).sort(), 'the same tasks');
+    assert.equal((await c.tasks(svc.ID)).length, 4, 'no duplicate tasks');
+    assert.deepEqual(c.running('web').map((x) => x.id).sort(), containersBefore, 'the same containers');
+    assert.deepEqual(c.eventsOf('web').filter((e) => e.seq > seq), [], 'no container touched');
+
+    // And it still works.
+    await c.scale('web', 5);
+    await c.converged('web', 5);
+    assert.equal((await c.tasks(svc.ID)).length, 5);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('manager restart keeps the restart history: MaxAttempts counts restarts made before it', async () => {
+    await using c = await aCluster(images, { nodes: 2 });
+    const svc = await c.createService(aServiceSpec('once', { replicas: 1, restart: { condition: 'on-failure', delayMs: 50, maxAttempts: 1 } }));
+    const [first] = await c.converged('once', 1);
+    assert.ok(first);
+    const kill = (taskId: string): void => {
+      const ctr = c.running('once').find((x) => x.taskId === taskId);
+      assert.ok(ctr, `no running container for task ${taskId}`);
+      c.node(ctr.nodeId).exit(ctr.id, 1);
+    };
+    kill(first.ID);
+    const [second] = await c.until('the one restart', async () => {
+      const ts = await c.converged('once', 1);
+      return ts[0]?.ID !== first.ID ? ts : undefined;
+    });
+    assert.ok(second);
+
+    const sessions = c.nodes.map((n) => n.sessionId);
+    await c.stopManager();
+    await c.startManager();
+    await c.until('every agent in a new session', () =>
+      c.nodes.every((n, i) => n.sessionId !== undefined && n.sessionId !== sessions[i]) ? true : undefined,
+    );
+    kill(second.ID);
+    await tasksWhere(c, svc.ID, 'the second failure shut down', (ts) => ts.find((t) => t.ID === second.ID)?.DesiredState === 'shutdown' && ts.find((t) => t.ID === second.ID)?.Status.State === 'failed');
+    await settle(c);
+    const tasks = await c.tasks(svc.ID);
+    assert.equal(tasks.length, 2, 'MaxAttempts 1: no second restart, even across a manager restart');
+    assert.deepEqual(c.running('once'), []);
+    assert.deepEqual(c.errors(), []);
+  });
+});
