@@ -32,6 +32,7 @@ import { openImageStore, type LocalImageStore } from '../../src/agent/runtime/im
 import { DEFAULT_CAPABILITIES, tweakCapabilities } from '../../src/agent/runtime/oci/index.js';
 import { AgentSession } from '../../src/agent/session/index.js';
 import { ContainerExecutor, Worker } from '../../src/agent/worker/index.js';
+import { Filters } from '../../src/api/filters.js';
 import { taskStateOrder } from '../../src/api/task-state.js';
 import type { TaskStateName } from '../../src/api/task-state.js';
 import type { HealthConfig, Labels, Node, NodeAvailability, NodeDescription, NodeRole, Service, ServiceSpec, Task } from '../../src/api/types.js';
@@ -441,6 +442,15 @@ export class ClusterNode {
     this.containers = undefined;
     this.session = undefined;
     this.worker = undefined;
+  }
+
+  /**
+   * The containers as `docker ps -a` on this node shows them (ContainerService records; empty while the agent is
+   * stopped). A container that was created but never started exists here and not yet on the runtime host: docker's
+   * create makes only the record, start makes the runtime container.
+   */
+  dockerPs(): { id: string; name: string; state: string }[] {
+    return (this.containers?.list({ all: true, filters: Filters.empty() }) ?? []).map((c) => ({ id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), state: c.State }));
   }
 
   /** The containers on this node's host. */

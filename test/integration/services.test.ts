@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Task } from '../../src/api/types.js';
+import type { HealthConfig, Task } from '../../src/api/types.js';
 import { listServices } from '../../src/manager/controlapi/services.js';
 import {
   aCluster,
@@ -19,6 +19,8 @@ import {
   type ClusterImages,
   type RuntimeEvent,
 } from '../builders/cluster.js';
+
+const MS = 1e6; // ns per ms
 
 /** The seq of a task's container's first event of `kind`. */
 function seqOf(events: readonly RuntimeEvent[], taskId: string, kind: RuntimeEvent['kind']): number {
@@ -504,6 +506,142 @@ void describe('services on an in-process cluster (real manager and agents, fake 
     await c.until('every container removed', () => (c.containers('web').length === 0 ? true : undefined));
     await tasksWhere(c, svc.ID, 'every task deleted', (ts) => ts.length === 0);
     for (const n of c.nodes) assert.deepEqual(n.workerTasks().filter((r) => r.task.ServiceID === svc.ID), []);
+    await c.until('every container record removed', () => (c.nodes.every((n) => !n.dockerPs().some((x) => x.name.startsWith('web.'))) ? true : undefined));
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('healthchecks: a task runs only once healthy; an unhealthy one is stopped, failed and replaced', async () => {
+    await using c = await aCluster(images, { nodes: 2 });
+    const check = (code: number, retries: number): HealthConfig => ({ Test: ['CMD', 'fake', 'exit', String(code)], Interval: 50 * MS, Timeout: 1000 * MS, Retries: retries });
+    await c.createService(aServiceSpec('fine', { replicas: 2, healthcheck: check(0, 1) }));
+    const fine = await c.converged('fine', 2);
+    for (const t of fine) {
+      const ctr = c.running('fine').find((x) => x.taskId === t.ID);
+      assert.ok(ctr);
+      const probes = c.node(ctr.nodeId).host.execs.filter((e) => e.containerId === ctr.id);
+      assert.ok(probes.length >= 1, 'running only after a passing probe');
+      assert.deepEqual(probes[0]?.spec.args, ['fake', 'exit', '0']);
+    }
+
+    const sick = await c.createService(
+      aServiceSpec('sick', { replicas: 1, healthcheck: check(1, 2), restart: { condition: 'on-failure', delayMs: 50, maxAttempts: 1 } }),
+    );
+    const tasks = await tasksWhere(c, sick.ID, 'both attempts failed unhealthy', (ts) => ts.length === 2 && ts.every((t) => t.Status.State === 'failed' && t.DesiredState === 'shutdown'));
+    for (const t of tasks) {
+      assert.equal(t.Status.Err, 'task: non-zero exit (143): unhealthy container');
+      assert.equal(t.Slot, 1);
+    }
+    // Never reported running: it was held at starting until the verdict.
+    const starts = c.eventsOf('sick').filter((e) => e.kind === 'start');
+    assert.equal(starts.length, 2);
+    assert.deepEqual(c.running('sick'), []);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('max replicas per node and host-mode ports: no node takes more than it may; the rest stays pending with the reason', async () => {
+    await using c = await aCluster(images, { nodes: 3 });
+    const capped = await c.createService(aServiceSpec('capped', { replicas: 5, maxReplicasPerNode: 1 }));
+    const ct = await tasksWhere(c, capped.ID, '3 running and 2 pending', (ts) => ts.filter((t) => t.Status.State === 'running').length === 3 && ts.filter((t) => t.Status.Err !== undefined).length === 2);
+    assert.deepEqual([...perNode(c, ct.filter((t) => t.NodeID !== undefined)).values()], [1, 1, 1]);
+    for (const t of ct.filter((x) => x.Status.State === 'pending')) assert.equal(t.Status.Err, 'no suitable node (max replicas per node limit exceed)');
+
+    const ported = await c.createService(aServiceSpec('ported', { replicas: 4, hostPorts: [{ published: 8080, target: 80 }] }));
+    const pt = await tasksWhere(c, ported.ID, '3 running and 1 pending', (ts) => ts.filter((t) => t.Status.State === 'running').length === 3 && ts.some((t) => t.Status.Err !== undefined));
+    assert.deepEqual([...perNode(c, pt.filter((t) => t.NodeID !== undefined)).values()], [1, 1, 1]);
+    assert.equal(pt.find((t) => t.NodeID === undefined)?.Status.Err, 'no suitable node (host-mode port already in use on 3 nodes)');
+    assert.equal(c.running('ported').length, 3);
+
+    // A fourth node takes one more of each.
+    await c.addNode();
+    await tasksWhere(c, capped.ID, '4 capped tasks running', (ts) => ts.filter((t) => t.Status.State === 'running').length === 4);
+    await c.converged('ported', 4);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('spread preference over node.labels.zone: replicas split evenly between zones, then between nodes', async () => {
+    await using c = await aCluster(images, { nodes: [{ labels: { zone: 'a' } }, { labels: { zone: 'b' } }, { labels: { zone: 'b' } }] });
+    await c.createService(aServiceSpec('spread', { replicas: 4, spread: 'node.labels.zone' }));
+    const tasks = await c.converged('spread', 4);
+    assert.deepEqual([...perNode(c, tasks).values()], [2, 1, 1]);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('node pause: its tasks keep running, new tasks go elsewhere', async () => {
+    await using c = await aCluster(images, { nodes: 3 });
+    const svc = await c.createService(aServiceSpec('web', { replicas: 3 }));
+    const before = await c.converged('web', 3);
+    const paused = c.nodes[2];
+    assert.ok(paused);
+    const kept = before.find((t) => t.NodeID === paused.id);
+    assert.ok(kept);
+    await c.setAvailability(paused, 'pause');
+    await c.scale('web', 7);
+    const after = await c.converged('web', 7);
+    assert.deepEqual(after.filter((t) => t.NodeID === paused.id).map((t) => t.ID), [kept.ID]);
+    assert.deepEqual([...perNode(c, after).values()], [3, 3, 1]);
+    assert.equal((await c.tasks(svc.ID)).length, 7);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('agent restart within the heartbeat grace: containers adopted, nothing replaced; an exit while it was away is noticed', async () => {
+    await using c = await aCluster(images, { nodes: 2, heartbeatMs: 500 });
+    const svc = await c.createService(aServiceSpec('web', { replicas: 4 }));
+    const before = await c.converged('web', 4);
+    const n = c.nodes[1];
+    assert.ok(n);
+    const seq = c.events.length;
+    await n.stop();
+    await n.start();
+    await c.until('a new session', () => (n.sessionId !== undefined ? true : undefined));
+    await settle(c);
+    const same = await c.converged('web', 4);
+    assert.deepEqual(same.map((t) => t.ID).sort(), before.map((t) => t.ID).sort());
+    assert.deepEqual(c.eventsOf('web').filter((e) => e.seq > seq), [], 'no container created, started or stopped');
+
+    // While its agent is away, one of its containers exits: the restarted agent reports the failure.
+    const victim = n.list().find((x) => x.service === 'web' && x.status === 'running');
+    assert.ok(victim);
+    await n.stop();
+    n.exit(victim.id, 2);
+    await n.start();
+    const tasks = await tasksWhere(c, svc.ID, 'the exit reported and the task replaced', (ts) =>
+      ts.find((t) => t.ID === victim.taskId)?.Status.State === 'failed' && ts.filter((t) => t.DesiredState === 'running' && t.Status.State === 'running').length === 4,
+    );
+    assert.equal(tasks.find((t) => t.ID === victim.taskId)?.Status.Err, 'task: non-zero exit (2)');
+    await c.converged('web', 4);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('task history retention: old tasks beyond the limit are deleted and their containers removed', async () => {
+    await using c = await aCluster(images, { nodes: 1, taskHistoryLimit: 2 });
+    const svc = await c.createService(aServiceSpec('flaky', { replicas: 1, restart: { delayMs: 20 } }));
+    for (let i = 0; i < 5; i++) {
+      const [t] = await c.converged('flaky', 1);
+      assert.ok(t);
+      const ctr = c.running('flaky').find((x) => x.taskId === t.ID);
+      assert.ok(ctr);
+      c.node(ctr.nodeId).exit(ctr.id, 1);
+      await tasksWhere(c, svc.ID, `attempt ${i + 1} replaced`, (ts) => ts.some((x) => x.ID !== t.ID && x.CreatedAt >= t.CreatedAt && x.DesiredState === 'running'));
+    }
+    await c.converged('flaky', 1);
+    const tasks = await tasksWhere(c, svc.ID, 'the history trimmed to 2', (ts) => ts.length === 2);
+    await c.until('the reaped tasks’ containers removed', () => (c.containers('flaky').length === 2 ? true : undefined));
+    assert.deepEqual(
+      c.containers('flaky').map((x) => x.taskId).sort(),
+      tasks.map((t) => t.ID).sort(),
+    );
+    assert.equal(c.eventsOf('flaky').filter((e) => e.kind === 'start').length, 6);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('global job: one task per node runs to completion, and nothing more', async () => {
+    await using c = await aCluster(images, { nodes: 3 });
+    const svc = await c.createService(aServiceSpec('once-everywhere', { mode: 'global-job', command: ['fake', 'exit', '0'] }));
+    const tasks = await tasksWhere(c, svc.ID, '3 completed tasks', (ts) => ts.length === 3 && ts.every((t) => t.Status.State === 'complete'));
+    assert.deepEqual([...perNode(c, tasks).values()], [1, 1, 1]);
+    await settle(c);
+    assert.equal((await c.tasks(svc.ID)).length, 3);
+    assert.equal(c.eventsOf('once-everywhere').filter((e) => e.kind === 'start').length, 3);
     assert.deepEqual(c.errors(), []);
   });
 
@@ -567,6 +705,315 @@ void describe('services on an in-process cluster (real manager and agents, fake 
     const tasks = await c.tasks(svc.ID);
     assert.equal(tasks.length, 2, 'MaxAttempts 1: no second restart, even across a manager restart');
     assert.deepEqual(c.running('once'), []);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('manager restart in the middle of a rolling update: the update resumes and completes, one new task per slot', async () => {
+    await using c = await aCluster(images, { nodes: 2 });
+    const svc = await c.createService(aServiceSpec('web', { replicas: 4, update: { parallelism: 1, delayMs: 300, monitorMs: 100 } }));
+    const old = await c.converged('web', 4);
+    const startSeq = c.events.length;
+    const initial = c.running('web').map((x) => x.id);
+    await c.updateService('web', (spec) => {
+      spec.TaskTemplate.ContainerSpec = { Image: images.ref('web'), ...spec.TaskTemplate.ContainerSpec, Env: ['VERSION=2'] };
+    });
+    await tasksWhere(c, svc.ID, 'the first slot updated', (ts) => ts.some((t) => t.SpecVersion?.Index === 2 && t.Status.State === 'running'));
+    await c.stopManager();
+    await c.startManager();
+    await c.until('update completed', async () => ((await c.service('web')).UpdateStatus?.State === 'completed' ? true : undefined), 15_000);
+    const fresh = await c.converged('web', 4);
+    const all = await c.tasks(svc.ID);
+    assert.equal(all.length, 8, 'exactly one new task per slot');
+    assert.deepEqual(fresh.map(slotOf).sort(), [1, 2, 3, 4]);
+    for (const t of fresh) assert.equal(t.SpecVersion?.Index, 2);
+    const events = c.eventsOf('web').filter((e) => e.seq > startSeq);
+    for (const o of old) {
+      const n = fresh.find((t) => t.Slot === o.Slot);
+      assert.ok(n);
+      assert.ok(seqOf(events, o.ID, 'exit') < seqOf(events, n.ID, 'start'), `slot ${o.Slot}: stop-first order`);
+    }
+    assert.deepEqual(runningRange(events, initial), { min: 3, max: 4 });
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('manager restart while a replacement waits out its restart delay: the delay still holds, one replacement', async () => {
+    await using c = await aCluster(images, { nodes: 2 });
+    const svc = await c.createService(aServiceSpec('web', { replicas: 1, restart: { delayMs: 1500 } }));
+    const [first] = await c.converged('web', 1);
+    assert.ok(first);
+    const ctr = c.running('web')[0];
+    assert.ok(ctr);
+    c.node(ctr.nodeId).exit(ctr.id, 1);
+    const [, held] = await tasksWhere(c, svc.ID, 'a replacement held at ready', (ts) => ts.length === 2 && ts[1]?.DesiredState === 'ready');
+    assert.ok(held);
+    await c.stopManager();
+    await c.startManager();
+    const [t] = await c.converged('web', 1);
+    assert.equal(t?.ID, held.ID, 'the held replacement is the one released');
+    const old = c.containers('web').find((x) => x.id === ctr.id);
+    const next = c.running('web')[0];
+    assert.ok(old?.finishedAt !== undefined && next?.startedAt !== undefined);
+    assert.ok(next.startedAt - old.finishedAt >= 1500, `released ${next.startedAt - old.finishedAt} ms after the exit`);
+    assert.equal((await c.tasks(svc.ID)).length, 2);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('a container that exits while the manager is down: reported when the agent reconnects, then replaced', async () => {
+    await using c = await aCluster(images, { nodes: 2 });
+    const svc = await c.createService(aServiceSpec('web', { replicas: 3 }));
+    await c.converged('web', 3);
+    await c.stopManager();
+    const victim = c.running('web')[0];
+    assert.ok(victim);
+    c.node(victim.nodeId).exit(victim.id, 7);
+    await c.until('the worker saw the exit', () =>
+      c.node(victim.nodeId).workerTasks().find((r) => r.task.ID === victim.taskId)?.status.State === 'failed' ? true : undefined,
+    );
+    await c.startManager();
+    const tasks = await tasksWhere(c, svc.ID, 'the failure reported and replaced', (ts) => ts.find((t) => t.ID === victim.taskId)?.Status.State === 'failed' && ts.length === 4);
+    assert.equal(tasks.find((t) => t.ID === victim.taskId)?.Status.Err, 'task: non-zero exit (7)');
+    await c.converged('web', 3);
+    await settle(c);
+    assert.equal((await c.tasks(svc.ID)).length, 4);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('rolling update with parallelism 2 and a delay: at most 2 slots in flight', async () => {
+    await using c = await aCluster(images, { nodes: 3 });
+    await c.createService(aServiceSpec('web', { replicas: 6, update: { parallelism: 2, delayMs: 100, monitorMs: 100 } }));
+    await c.converged('web', 6);
+    const startSeq = c.events.length;
+    const initial = c.running('web').map((x) => x.id);
+    await c.updateService('web', (spec) => {
+      spec.TaskTemplate.ContainerSpec = { Image: images.ref('web'), ...spec.TaskTemplate.ContainerSpec, Env: ['VERSION=2'] };
+    });
+    await c.until('update completed', async () => ((await c.service('web')).UpdateStatus?.State === 'completed' ? true : undefined));
+    await c.converged('web', 6);
+    const events = c.eventsOf('web').filter((e) => e.seq > startSeq);
+    assert.deepEqual(runningRange(events, initial), { min: 4, max: 6 });
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('a replicated job runs again when updated: a new iteration, the old one left as it was', async () => {
+    await using c = await aCluster(images, { nodes: 2 });
+    const svc = await c.createService(aServiceSpec('batch', { mode: 'replicated-job', maxConcurrent: 3, totalCompletions: 3, command: ['fake', 'exit', '0'] }));
+    const first = await tasksWhere(c, svc.ID, '3 completions', (ts) => ts.filter((t) => t.Status.State === 'complete').length === 3);
+    await c.updateService('batch', (spec) => {
+      spec.TaskTemplate.ForceUpdate = 1;
+    });
+    const tasks = await tasksWhere(c, svc.ID, '3 more completions in iteration 2', (ts) => ts.filter((t) => t.JobIteration?.Index === 2 && t.Status.State === 'complete').length === 3);
+    await settle(c);
+    const all = await c.tasks(svc.ID);
+    assert.equal(all.length, 6);
+    for (const t of first) assert.equal(all.find((x) => x.ID === t.ID)?.Status.State, 'complete');
+    assert.equal(tasks.filter((t) => t.JobIteration?.Index === 2).length, 3);
+    assert.equal(c.eventsOf('batch').filter((e) => e.kind === 'start').length, 6);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('restart conditions: exit 0 completes the task; "any" replaces it, "on-failure" and "none" leave the slot empty', async () => {
+    await using c = await aCluster(images, { nodes: 2 });
+    const ids: Record<string, string> = {};
+    for (const condition of ['any', 'on-failure', 'none'] as const) {
+      ids[condition] = (await c.createService(aServiceSpec(`cond-${condition}`, { replicas: 1, restart: { condition, delayMs: 20 } }))).ID;
+      await c.converged(`cond-${condition}`, 1);
+    }
+    for (const condition of ['any', 'on-failure', 'none'] as const) {
+      const ctr = c.running(`cond-${condition}`)[0];
+      assert.ok(ctr);
+      c.node(ctr.nodeId).exit(ctr.id, 0);
+    }
+    for (const condition of ['any', 'on-failure', 'none'] as const) {
+      await tasksWhere(c, ids[condition] ?? '', `cond-${condition}: the first task complete and shut down`, (ts) => ts[0]?.Status.State === 'complete' && ts[0].DesiredState === 'shutdown');
+    }
+    await c.converged('cond-any', 1);
+    await settle(c);
+    assert.equal((await c.tasks(ids.any ?? '')).length, 2);
+    assert.equal((await c.tasks(ids['on-failure'] ?? '')).length, 1);
+    assert.equal((await c.tasks(ids.none ?? '')).length, 1);
+    assert.deepEqual(c.running('cond-on-failure'), []);
+    assert.deepEqual(c.running('cond-none'), []);
+    // `on-failure` does replace a failure.
+    await c.updateService('cond-on-failure', (spec) => {
+      spec.TaskTemplate.ForceUpdate = 1;
+    });
+    await c.converged('cond-on-failure', 1);
+    const ctr = c.running('cond-on-failure')[0];
+    assert.ok(ctr);
+    c.node(ctr.nodeId).exit(ctr.id, 1);
+    await tasksWhere(c, ids['on-failure'] ?? '', 'the failure replaced', (ts) => ts.length === 3 && ts[2]?.DesiredState === 'running');
+    await c.converged('cond-on-failure', 1);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('restart window: MaxAttempts counts only the restarts inside the window', async () => {
+    await using c = await aCluster(images, { nodes: 1 });
+    const windowMs = 400;
+    const svc = await c.createService(aServiceSpec('windowed', { replicas: 1, restart: { condition: 'on-failure', delayMs: 20, maxAttempts: 1, windowMs } }));
+    const kill = async (): Promise<Task> => {
+      const [t] = await c.converged('windowed', 1);
+      assert.ok(t);
+      const ctr = c.running('windowed').find((x) => x.taskId === t.ID);
+      assert.ok(ctr);
+      c.node(ctr.nodeId).exit(ctr.id, 1);
+      return t;
+    };
+    await kill();
+    const [, second] = await tasksWhere(c, svc.ID, 'the first restart', (ts) => ts.length === 2 && ts[1]?.Status.State === 'running');
+    assert.ok(second);
+    // Once the first restart is older than the window, a failure may be restarted again.
+    await c.until('the first restart out of the window', () => (Date.now() - Date.parse(second.CreatedAt) > windowMs + 50 ? true : undefined));
+    await kill();
+    const [, , third] = await tasksWhere(c, svc.ID, 'a second restart', (ts) => ts.length === 3 && ts[2]?.Status.State === 'running');
+    assert.ok(third);
+    // A failure right away: the restart inside the window spends MaxAttempts.
+    await kill();
+    await tasksWhere(c, svc.ID, 'the third failure shut down', (ts) => ts[2]?.Status.State === 'failed' && ts[2].DesiredState === 'shutdown');
+    await settle(c);
+    assert.equal((await c.tasks(svc.ID)).length, 3);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('scale to 0 and back; removing a service while its replacement is held at ready', async () => {
+    await using c = await aCluster(images, { nodes: 2 });
+    const svc = await c.createService(aServiceSpec('web', { replicas: 3, restart: { delayMs: 10_000 } }));
+    await c.converged('web', 3);
+    await c.scale('web', 0);
+    await tasksWhere(c, svc.ID, 'every task reaped', (ts) => ts.length === 0);
+    await c.until('every container removed', () => (c.containers('web').length === 0 ? true : undefined));
+    await c.scale('web', 2);
+    await c.converged('web', 2);
+
+    // A replacement held at READY for its (long) restart delay: its container is created (docker create: a record,
+    // no runtime container yet) but not started.
+    const ctr = c.running('web')[0];
+    assert.ok(ctr);
+    c.node(ctr.nodeId).exit(ctr.id, 1);
+    const held = await c.until('a replacement prepared and held at ready', async () => {
+      const t = (await c.tasks(svc.ID)).find((x) => x.DesiredState === 'ready' && x.Status.State === 'ready');
+      return t && c.nodes.some((n) => n.dockerPs().some((x) => x.name === `web.${t.Slot}.${t.ID}` && x.state === 'created')) ? t : undefined;
+    });
+    assert.ok(held.NodeID !== undefined);
+    assert.ok(!c.containers('web').some((x) => x.taskId === held.ID), 'nothing on the runtime before start');
+    await c.removeService('web');
+    await c.until('every container removed', () => (c.containers('web').length === 0 ? true : undefined));
+    await tasksWhere(c, svc.ID, 'every task deleted', (ts) => ts.length === 0);
+    await c.until('every container record removed', () => (c.nodes.every((n) => !n.dockerPs().some((x) => x.name.startsWith('web.'))) ? true : undefined));
+    assert.equal(c.eventsOf('web').filter((e) => e.kind === 'start' && e.taskId === held.ID).length, 0, 'the held task never started');
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('global service follows node labels: a node that stops matching loses its task, one that starts matching gets one', async () => {
+    await using c = await aCluster(images, { nodes: [{ labels: { role: 'edge' } }, { labels: { role: 'edge' } }, {}] });
+    const svc = await c.createService(aServiceSpec('edge', { mode: 'global', constraints: ['node.labels.role==edge'] }));
+    const two = await c.converged('edge', 2);
+    assert.deepEqual([...perNode(c, two).values()], [1, 1, 0]);
+    const [n1, , n3] = c.nodes;
+    assert.ok(n1 && n3);
+    await c.setLabels(n3, { role: 'edge' });
+    await c.setLabels(n1, {});
+    const after = await tasksWhere(c, svc.ID, 'the task moved with the label', (ts) => {
+      const live = ts.filter((t) => t.DesiredState === 'running');
+      return live.length === 2 && live.some((t) => t.NodeID === n3.id) && !live.some((t) => t.NodeID === n1.id);
+    });
+    assert.ok(after);
+    const live = await c.converged('edge', 2);
+    assert.deepEqual([...perNode(c, live).values()], [0, 1, 1]);
+    assert.deepEqual(n1.list().filter((x) => x.service === 'edge').map((x) => x.status), ['exited']);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('an update that changes the constraints moves the tasks; a start-first rollback restores them', async () => {
+    await using c = await aCluster(images, { nodes: [{ labels: { zone: 'a' } }, { labels: { zone: 'b' } }, { labels: { zone: 'b' } }] });
+    await c.createService(
+      aServiceSpec('web', { replicas: 2, constraints: ['node.labels.zone==a'], update: { parallelism: 1, monitorMs: 100 }, rollback: { parallelism: 1, order: 'start-first', monitorMs: 100 } }),
+    );
+    const inA = await c.converged('web', 2);
+    assert.deepEqual([...perNode(c, inA).values()], [2, 0, 0]);
+    await c.updateService('web', (spec) => {
+      spec.TaskTemplate.Placement = { Constraints: ['node.labels.zone==b'] };
+    });
+    await c.until('update completed', async () => ((await c.service('web')).UpdateStatus?.State === 'completed' ? true : undefined));
+    const inB = await c.converged('web', 2);
+    assert.deepEqual([...perNode(c, inB).values()], [0, 1, 1]);
+
+    const startSeq = c.events.length;
+    const initial = c.running('web').map((x) => x.id);
+    await c.updateService('web', () => undefined, { rollback: true });
+    await c.until('rollback completed', async () => ((await c.service('web')).UpdateStatus?.State === 'rollback_completed' ? true : undefined));
+    const back = await c.converged('web', 2);
+    assert.deepEqual([...perNode(c, back).values()], [2, 0, 0]);
+    assert.deepEqual(runningRange(c.eventsOf('web').filter((e) => e.seq > startSeq), initial), { min: 2, max: 3 }, 'start-first rollback');
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('global service and a node that goes down and comes back: its task is shut down, then a new one runs there', async () => {
+    await using c = await aCluster(images, { nodes: 3 });
+    const svc = await c.createService(aServiceSpec('agent', { mode: 'global' }));
+    const before = await c.converged('agent', 3);
+    const lost = c.nodes[2];
+    assert.ok(lost);
+    const orphan = before.find((t) => t.NodeID === lost.id);
+    assert.ok(orphan);
+    await lost.stop();
+    await c.nodeState(lost, 'down');
+    await tasksWhere(c, svc.ID, 'the down node’s task no longer wanted', (ts) => ts.find((t) => t.ID === orphan.ID)?.DesiredState === 'shutdown');
+    const two = await c.converged('agent', 2);
+    assert.ok(!two.some((t) => t.NodeID === lost.id));
+    // No replacement elsewhere: a global task belongs to its node.
+    assert.deepEqual([...perNode(c, two).values()], [1, 1, 0]);
+
+    await lost.start();
+    await c.nodeState(lost, 'ready');
+    const three = await c.converged('agent', 3);
+    const fresh = three.find((t) => t.NodeID === lost.id);
+    assert.ok(fresh && fresh.ID !== orphan.ID, 'a new task on the returning node');
+    await tasksWhere(c, svc.ID, 'the old task reported shut down', (ts) => ts.find((t) => t.ID === orphan.ID)?.Status.State === 'shutdown');
+    assert.deepEqual(lost.list().filter((x) => x.service === 'agent' && x.status === 'running').map((x) => x.taskId), [fresh.ID]);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('a node that goes down during a stop-first update: the update completes on the nodes left', async () => {
+    await using c = await aCluster(images, { nodes: 3 });
+    const svc = await c.createService(aServiceSpec('web', { replicas: 3, update: { parallelism: 1, delayMs: 200, monitorMs: 100 } }));
+    await c.converged('web', 3);
+    await c.updateService('web', (spec) => {
+      spec.TaskTemplate.ContainerSpec = { Image: images.ref('web'), ...spec.TaskTemplate.ContainerSpec, Env: ['VERSION=2'] };
+    });
+    await tasksWhere(c, svc.ID, 'the first slot updated', (ts) => ts.some((t) => t.SpecVersion?.Index === 2 && t.Status.State === 'running'));
+    const lost = c.nodes[2];
+    assert.ok(lost);
+    await lost.stop();
+    await c.nodeState(lost, 'down');
+    await c.until('update completed', async () => ((await c.service('web')).UpdateStatus?.State === 'completed' ? true : undefined), 15_000);
+    const fresh = await c.until('3 up-to-date tasks running off the down node', async () => {
+      const ts = (await c.tasks(svc.ID)).filter((t) => t.DesiredState === 'running' && t.Status.State === 'running');
+      return ts.length === 3 && ts.every((t) => t.SpecVersion?.Index === 2 && t.NodeID !== lost.id) ? ts : undefined;
+    });
+    assert.deepEqual(fresh.map(slotOf).sort(), [1, 2, 3]);
+    assert.equal(c.running('web').filter((x) => x.nodeId !== lost.id).length, 3);
+    assert.deepEqual(c.errors(), []);
+  });
+
+  void it('every node paused or drained: new tasks stay pending with "not available for new tasks"; a scale alone starts no update', async () => {
+    await using c = await aCluster(images, { nodes: 2 });
+    const svc = await c.createService(aServiceSpec('web', { replicas: 2 }));
+    await c.converged('web', 2);
+    const [n1, n2] = c.nodes;
+    assert.ok(n1 && n2);
+    await c.setAvailability(n1, 'pause');
+    await c.setAvailability(n2, 'pause');
+    await c.scale('web', 3);
+    const [pending] = await c.until('an unschedulable task', async () => {
+      const ts = (await c.tasks(svc.ID)).filter((t) => t.Status.Err !== undefined);
+      return ts.length > 0 ? ts : undefined;
+    });
+    assert.equal(pending?.Status.Err, 'no suitable node (2 nodes not available for new tasks)');
+    assert.equal(c.running('web').length, 2, 'paused nodes keep their tasks');
+    assert.equal((await c.service('web')).UpdateStatus, undefined, 'scaling is not an update');
+    await c.setAvailability(n2, 'active');
+    const three = await c.converged('web', 3);
+    assert.equal(three.find((t) => t.ID === pending?.ID)?.NodeID, n2.id);
     assert.deepEqual(c.errors(), []);
   });
 });
