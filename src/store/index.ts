@@ -41,3 +41,4 @@ export { nameKey, objectKey, objectPrefix, parseObjectKey, ROOT } from './core/k
 export { storeErrorCodes } from './core/errors.js';
 export { createMemoryBackend, MemoryBackend } from './memory/memory-backend.js';
 export type { MemoryBackendOptions } from './memory/memory-backend.js';
+export { Inbox } from './core/watch-inbox.js';

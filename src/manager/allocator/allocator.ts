@@ -21,7 +21,7 @@ import type { Store, WriteTx } from '../../store/index.js';
 import type { ServiceAllocation } from './allocate.js';
 import { allocateEndpoints, oldestFirst, restore } from './allocate.js';
 import { AllocatorCache } from './cache.js';
-import { Inbox } from './inbox.js';
+import { Inbox } from '../../store/core/watch-inbox.js';
 import { PortSpace } from './ports/index.js';
 import type { TaskVoter } from './task-ballot.js';
 import { awaitsAllocation, ballot, portsVoter } from './task-ballot.js';

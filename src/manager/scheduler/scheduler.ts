@@ -21,7 +21,7 @@ import { nullLogger } from '../../lib/logger.js';
 import type { Random } from '../../lib/random.js';
 import type { Store } from '../../store/index.js';
 import { SchedulerCache } from './cache.js';
-import { Inbox } from './inbox.js';
+import { Inbox } from '../../store/core/watch-inbox.js';
 import { scheduleOn } from './schedule.js';
 import { awaitsScheduling } from './task-facts.js';
 

@@ -1,10 +1,9 @@
 /**
- * (A copy of the scheduler's inbox: manager components share no code with each other.)
  * Buffers a store watch so a component can gather events while it waits on its own clock: a pump appends each
  * revision's events; the loop `take`s everything received so far, or `wait`s for more. A watch that fails makes
  * `wait` and `take` throw its error (the supervisor then restarts the component from a fresh snapshot).
  */
-import type { StoreEvent } from '../../store/index.js';
+import type { StoreEvent } from './tables.js';
 
 export class Inbox {
   private buffered: StoreEvent[] = [];
