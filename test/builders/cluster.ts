@@ -13,7 +13,8 @@
  *   await using c = await aCluster(images, { nodes: 3 });
  *   const svc = await c.createService(aServiceSpec('web', { replicas: 3 }));
  *   await c.converged('web', 3);
- *   c.host(c.nodes[1]).exit(containerId, 1);               // drive the fake runtime
+ *   const [ctr] = c.running('web');                          // the containers on the fake hosts
+ *   c.node(ctr.nodeId).exit(ctr.id, 1);                      // drive the fake runtime
  *
  * The first node is the manager's own node (role manager, as `swarm init` makes it); it runs an agent too, over the
  * same mTLS transport. `stopManager`/`startManager` stop and start the manager (a new Manager and RPC server on the
@@ -33,7 +34,6 @@ import { DEFAULT_CAPABILITIES, tweakCapabilities } from '../../src/agent/runtime
 import { AgentSession } from '../../src/agent/session/index.js';
 import { ContainerExecutor, Worker } from '../../src/agent/worker/index.js';
 import { Filters } from '../../src/api/filters.js';
-import { taskStateOrder } from '../../src/api/task-state.js';
 import type { TaskStateName } from '../../src/api/task-state.js';
 import type { HealthConfig, Labels, Node, NodeAvailability, NodeDescription, NodeRole, Service, ServiceSpec, Task } from '../../src/api/types.js';
 import { formatJoinToken, newTokenSecret, tlsInfo } from '../../src/ca/index.js';
@@ -43,7 +43,7 @@ import { captureLogger, type Logger, type LogRecord } from '../../src/lib/logger
 import { seededRandom, type Random } from '../../src/lib/random.js';
 import type { ControlDeps } from '../../src/manager/controlapi/deps.js';
 import { createService, getService, removeService, updateService } from '../../src/manager/controlapi/services.js';
-import { getNode, updateNode } from '../../src/manager/controlapi/nodes.js';
+import { getNode, removeNode, updateNode } from '../../src/manager/controlapi/nodes.js';
 import { initCluster } from '../../src/manager/controlapi/swarm.js';
 import { Manager } from '../../src/manager/manager.js';
 import { startRpcServer, type RpcServer, type RpcTls } from '../../src/rpc/index.js';
@@ -115,6 +115,8 @@ export interface ServiceSpecOptions {
   labels?: Labels;
   /** ContainerSpec.Healthcheck (durations in ns, as the Engine API has them). */
   healthcheck?: HealthConfig;
+  /** ContainerSpec.StopGracePeriod (default 1 s): how long a stop waits after the stop signal before SIGKILL. */
+  stopGraceMs?: number;
   /** Published ports in host mode: `published:target`. */
   hostPorts?: { published: number; target: number }[];
 }
@@ -135,7 +137,7 @@ export function aServiceSpec(name: string, o: ServiceSpecOptions = {}): ServiceS
         Command: o.command ?? ['fake', 'sleep'],
         ...(o.env ? { Env: o.env } : {}),
         ...(o.healthcheck ? { Healthcheck: o.healthcheck } : {}),
-        StopGracePeriod: 1000 * MS,
+        StopGracePeriod: (o.stopGraceMs ?? 1000) * MS,
       },
       RestartPolicy: {
         Condition: restart.condition ?? 'any',
@@ -654,6 +656,11 @@ export class Cluster implements AsyncDisposable {
     await updateNode(this.control, n.id, node.Version.Index, { ...node.Spec, Availability: availability });
   }
 
+  /** `docker node rm --force` through the control API (the node's agent keeps running, refused from then on). */
+  async removeNode(n: ClusterNode): Promise<void> {
+    await removeNode(this.control, n.id, true, this.managerId);
+  }
+
   // ---------------------------------------------------------------- the manager
 
   /**
@@ -734,7 +741,7 @@ export class Cluster implements AsyncDisposable {
   /** The stored tasks of a service (by ID, so it works after the service is gone), in creation order. */
   async tasks(serviceId: string): Promise<Task[]> {
     const all = await this.store.view().list('tasks');
-    return all.filter((t) => t.ServiceID === serviceId).sort((a, b) => a.CreatedAt.localeCompare(b.CreatedAt) || a.ID.localeCompare(b.ID));
+    return all.filter((t) => t.ServiceID === serviceId).sort(byCreation);
   }
 
   summary(tasks: readonly Task[]): TaskSummary[] {
@@ -805,7 +812,7 @@ export class Cluster implements AsyncDisposable {
       for (const n of nodes) lines.push(`node ${n.Description.Hostname} ${n.ID} ${n.Status.State} ${n.Spec.Availability}`);
       for (const s of services) {
         lines.push(`service ${s.Spec.Name} ${s.ID} v${s.SpecVersion?.Index ?? '?'} update=${JSON.stringify(s.UpdateStatus ?? null)}`);
-        for (const t of this.summary(tasks.filter((x) => x.ServiceID === s.ID).sort((a, b) => a.CreatedAt.localeCompare(b.CreatedAt)))) {
+        for (const t of this.summary(tasks.filter((x) => x.ServiceID === s.ID).sort(byCreation))) {
           lines.push(`  task ${t.id} slot=${t.slot ?? '-'} node=${t.node ?? '-'} ${t.state} desired=${t.desired}${t.err ? ` err=${t.err}` : ''}`);
         }
       }
@@ -831,6 +838,14 @@ export class Cluster implements AsyncDisposable {
       rmSync(this.dir, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * Creation order. Timestamps are compared as times, never as strings: RFC 3339 with trailing zeros trimmed
+ * (`…:01Z` vs `…:01.5Z`) does not sort lexicographically.
+ */
+export function byCreation(a: Task, b: Task): number {
+  return Date.parse(a.CreatedAt) - Date.parse(b.CreatedAt) || a.ID.localeCompare(b.ID);
 }
 
 function errorReplacer(_k: string, v: unknown): unknown {
@@ -882,5 +897,3 @@ export function runningRange(events: readonly RuntimeEvent[], initial: Iterable<
   }
   return { min, max };
 }
-
-export const stateAtLeast = (t: Task, s: TaskStateName): boolean => taskStateOrder(t.Status.State) >= taskStateOrder(s);
