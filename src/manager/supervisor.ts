@@ -3,6 +3,7 @@
  * aborted, and after a backoff they all start again from a fresh snapshot of the store; a component returning
  * normally before the supervisor stops counts as a failure too (a component's loop must not end by itself).
  */
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 
@@ -24,6 +25,8 @@ export async function supervise(components: () => Component[], signal: AbortSign
   const max = o.maxBackoffMs ?? 5000;
   while (!signal.aborted) {
     const round = new AbortController();
+    // Every component watches the store on this signal: more listeners than node's default warning threshold.
+    setMaxListeners(64, round.signal);
     const stop = (): void => round.abort(signal.reason);
     signal.addEventListener('abort', stop, { once: true });
     const list = components();

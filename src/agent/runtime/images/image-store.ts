@@ -139,7 +139,7 @@ export class LocalImageStore implements ImageStore {
     return this.index
       .visible()
       .map((i) => this.toRecord(i))
-      .sort((a, b) => (a.created === b.created ? a.id.localeCompare(b.id) : a.created < b.created ? 1 : -1));
+      .sort((a, b) => Date.parse(b.created) - Date.parse(a.created) || a.id.localeCompare(b.id));
   }
 
   async pull(
