@@ -34,6 +34,7 @@ import { bounded, containerMemory, runDetachedBody, ShoalStarter } from './lib/s
 import type { ContainerMemory, StartTiming } from './lib/shoal-start.js';
 import { formatSummary, rounded, summarize } from './lib/stats.js';
 import type { Summary } from './lib/stats.js';
+import { intOption } from './lib/options.js';
 
 const USAGE = `usage: node --import tsx bench/container-start.ts [options]   (as root)
   --count N      container starts measured, and floor runs of each kind (default 30, 1..1000)
@@ -51,13 +52,6 @@ interface Options {
   timeoutS: number;
   conmon: boolean;
   build: boolean;
-}
-
-function intOption(raw: string | undefined, name: string, def: number, min: number, max: number): number {
-  if (raw === undefined) return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer in ${min}..${max}, not ${raw}`);
-  return n;
 }
 
 function parseOptions(argv: string[]): Options {

@@ -36,6 +36,7 @@ import { freePort } from '../test/harness/registry.js';
 import { dockerdVersion, ensureDockerd, HostNetState, processesMentioning, TestDockerd } from './lib/dockerd.js';
 import { memoryOf, statusOf } from './lib/proc.js';
 import { bounded } from './lib/shoal-start.js';
+import { intOption } from './lib/options.js';
 
 const USAGE = `usage: node --import tsx bench/scale.ts [options]   (as root)
   --from N          replicas before and after scaling up (default 5, 1..100)
@@ -61,13 +62,6 @@ interface Options {
   timeoutS: number;
   install: boolean;
   build: boolean;
-}
-
-function intOption(raw: string | undefined, name: string, def: number, min: number, max: number): number {
-  if (raw === undefined) return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer in ${min}..${max}, not ${raw}`);
-  return n;
 }
 
 function parseOptions(argv: string[]): Options {

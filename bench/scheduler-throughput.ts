@@ -26,6 +26,7 @@ import type { ScheduleResult } from '../src/manager/scheduler/index.js';
 import { CPU, GiB, aNode, aService, aTask } from '../src/manager/scheduler/fixtures.testkit.js';
 import type { TaskOptions } from '../src/manager/scheduler/fixtures.testkit.js';
 import { Store, createMemoryBackend, objectPrefix } from '../src/store/index.js';
+import { intOption } from './lib/options.js';
 
 const USAGE = `usage: node --import tsx bench/scheduler-throughput.ts [options]
   --tasks N       tasks to place (default 100000, 1..1000000)
@@ -41,13 +42,6 @@ interface Options {
   perService: number;
   seed: number;
   timeoutS: number;
-}
-
-function intOption(raw: string | undefined, name: string, def: number, min: number, max: number): number {
-  if (raw === undefined) return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer in ${min}..${max}, not ${raw}`);
-  return n;
 }
 
 function parseOptions(argv: string[]): Options {
