@@ -22,6 +22,8 @@ module.exports = {
       from: { path: '^src/cli/' }, to: { path: '^src/(?!(cli|client|compose/model|api|lib)/)' } },
     { name: 'client-layer', severity: 'error', from: { path: '^src/client/' }, to: { path: '^src/(?!(client|api|lib)/)' } },
     { name: 'server-no-cli', severity: 'error', from: { path: '^src/server/' }, to: { path: '^src/(cli|cmd|lab)/' } },
+    { name: 'only-cmd-uses-daemon', severity: 'error', comment: 'the node lifecycle (src/daemon) is wired only by src/cmd',
+      from: { path: '^src/(?!cmd/|daemon/)' }, to: { path: '^src/daemon/' } },
     { name: 'only-cmd-composes', severity: 'error', comment: 'src/cmd is the only composition root',
       from: { path: '^src/(?!cmd/)' }, to: { path: '^src/cmd/' } },
     { name: 'pure-folders-no-node', severity: 'error', comment: 'pure cores never touch node:* (deterministic tests)',
