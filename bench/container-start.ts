@@ -16,16 +16,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { cpus, release } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient } from '../src/client/index.js';
 import type { EngineClient } from '../src/client/index.js';
 import { buildImageTar } from '../test/fixtures/images/build.js';
 import { buildBusyboxRootfs } from '../test/fixtures/rootfs/busybox-rootfs.js';
 import type { BusyboxRootfs } from '../test/fixtures/rootfs/busybox-rootfs.js';
-import { cleanupHostState, REPO, SHOAL_BUNDLE, startDaemon } from '../test/harness/daemon.js';
+import { cleanupHostState, startDaemon } from '../test/harness/daemon.js';
 import type { TestDaemon } from '../test/harness/daemon.js';
 import { imageLayerDirs } from './lib/image-layers.js';
 import { pssOf, rssOf } from './lib/proc.js';
@@ -34,7 +33,7 @@ import { bounded, containerMemory, runDetachedBody, ShoalStarter } from './lib/s
 import type { ContainerMemory, StartTiming } from './lib/shoal-start.js';
 import { formatSummary, rounded, summarize } from './lib/stats.js';
 import type { Summary } from './lib/stats.js';
-import { intOption } from './lib/options.js';
+import { intOption, ensureBundle, firstLine, progress } from './lib/common.js';
 
 const USAGE = `usage: node --import tsx bench/container-start.ts [options]   (as root)
   --count N      container starts measured, and floor runs of each kind (default 30, 1..1000)
@@ -82,31 +81,8 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-const progress = (msg: string): void => {
-  process.stderr.write(`[bench] ${msg}\n`);
-};
-
 const MiB = 1024 * 1024;
 const mib = (bytes: number): string => (bytes / MiB).toFixed(1);
-
-/** The daemon bundle: built when missing (or with --build); a warning when src/ is newer than it. */
-function ensureBundle(force: boolean): void {
-  if (force || !existsSync(SHOAL_BUNDLE)) {
-    progress('building dist/shoal.cjs (npm run build)');
-    const r = spawnSync('npm', ['run', 'build'], { cwd: REPO, stdio: ['ignore', 2, 2], timeout: 180_000 });
-    if (r.status !== 0) throw new Error(`npm run build failed (${r.status ?? r.signal ?? 'unknown'})`);
-    return;
-  }
-  const built = statSync(SHOAL_BUNDLE).mtimeMs;
-  const src = join(REPO, 'src');
-  const newer = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && statSync(join(src, f)).mtimeMs > built);
-  if (newer.length > 0) progress(`warning: ${newer.length} file(s) in src/ are newer than dist/shoal.cjs (e.g. src/${newer[0] ?? ''}); pass --build to measure them`);
-}
-
-function firstLine(cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 5000 });
-  return (r.stdout ?? '').split('\n')[0]?.trim() ?? '';
-}
 
 function pgrep(pattern: string): number[] {
   const r = spawnSync('pgrep', ['-f', pattern], { encoding: 'utf8', timeout: 5000 });

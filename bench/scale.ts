@@ -23,20 +23,20 @@
  * overall timeout (default 600 s) aborts the run, and a watchdog kills what is left if cleanup hangs.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { buildImageTar } from '../test/fixtures/images/build.js';
-import { cleanupHostState, REPO, run, SHOAL_BUNDLE, startDaemon } from '../test/harness/daemon.js';
+import { cleanupHostState, REPO, run, startDaemon } from '../test/harness/daemon.js';
 import type { RunResult, TestDaemon } from '../test/harness/daemon.js';
 import { freePort } from '../test/harness/registry.js';
 import { dockerdVersion, ensureDockerd, HostNetState, processesMentioning, TestDockerd } from './lib/dockerd.js';
 import { memoryOf, statusOf } from './lib/proc.js';
 import { bounded } from './lib/shoal-start.js';
-import { intOption } from './lib/options.js';
+import { intOption, ensureBundle, firstLine, progress } from './lib/common.js';
 
 const USAGE = `usage: node --import tsx bench/scale.ts [options]   (as root)
   --from N          replicas before and after scaling up (default 5, 1..100)
@@ -101,33 +101,10 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-const progress = (msg: string): void => {
-  process.stderr.write(`[bench] ${msg}\n`);
-};
-
 const SERVICE = 's';
 const LABEL = `com.docker.swarm.service.name=${SERVICE}`;
 const MiB = 1024 * 1024;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** The daemon bundle: built when missing (or with --build); a warning when src/ is newer than it. */
-function ensureBundle(force: boolean): void {
-  if (force || !existsSync(SHOAL_BUNDLE)) {
-    progress('building dist/shoal.cjs (npm run build)');
-    const r = spawnSync('npm', ['run', 'build'], { cwd: REPO, stdio: ['ignore', 2, 2], timeout: 180_000 });
-    if (r.status !== 0) throw new Error(`npm run build failed (${r.status ?? r.signal ?? 'unknown'})`);
-    return;
-  }
-  const built = statSync(SHOAL_BUNDLE).mtimeMs;
-  const src = join(REPO, 'src');
-  const newer = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && statSync(join(src, f)).mtimeMs > built);
-  if (newer.length > 0) progress(`warning: ${newer.length} file(s) in src/ are newer than dist/shoal.cjs (e.g. src/${newer[0] ?? ''}); pass --build to measure them`);
-}
-
-function firstLine(cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 5000 });
-  return (r.stdout ?? '').split('\n')[0]?.trim() ?? '';
-}
 
 /** One engine behind its docker-compatible socket. */
 interface Engine {

@@ -26,7 +26,7 @@ import type { ScheduleResult } from '../src/manager/scheduler/index.js';
 import { CPU, GiB, aNode, aService, aTask } from '../src/manager/scheduler/fixtures.testkit.js';
 import type { TaskOptions } from '../src/manager/scheduler/fixtures.testkit.js';
 import { Store, createMemoryBackend, objectPrefix } from '../src/store/index.js';
-import { intOption } from './lib/options.js';
+import { intOption, progress } from './lib/common.js';
 
 const USAGE = `usage: node --import tsx bench/scheduler-throughput.ts [options]
   --tasks N       tasks to place (default 100000, 1..1000000)
@@ -69,10 +69,6 @@ function parseOptions(argv: string[]): Options {
     timeoutS: intOption(values.timeout, 'timeout', 300, 10, 3600),
   };
 }
-
-const progress = (msg: string): void => {
-  process.stderr.write(`[bench] ${msg}\n`);
-};
 
 // ---------------------------------------------------------------- the simulated cluster
 
