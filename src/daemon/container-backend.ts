@@ -46,10 +46,7 @@ export function containerBackend(svc: ContainerService, execs: ExecRegistry): Co
       });
       return { tty, streams: { stdin: a.stdin, stdout: a.stdout, stderr: a.stderr, done, resize: (r, c) => a.resize(r, c), close: () => a.detach() } };
     },
-    resize: async (ref) => {
-      // The console of a running container is resized through its attach session.
-      svc.inspect(ref);
-    },
+    resize: async (ref, rows, cols) => svc.resize(ref, rows, cols),
     execCreate: (ref, body) => execs.create(ref, body),
     execStart: async (id) => {
       const tty = (execs.inspect(id).ProcessConfig as { tty: boolean }).tty;

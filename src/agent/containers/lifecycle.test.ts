@@ -418,3 +418,18 @@ describe('containers: restart policies (fake clock backoff)', () => {
     noErrors(h);
   });
 });
+
+describe('containers: console resize', () => {
+  it('resizes the console of a TTY container through its attach session; refuses a stopped one', async () => {
+    await using h = await aContainerHarness(images);
+    const id = await h.create({ Tty: true, OpenStdin: true });
+    const attached = h.svc.attach(id);
+    await h.svc.start(id);
+    const a = await attached;
+    h.svc.resize(id, 40, 120);
+    assert.deepEqual(h.host.terminalSize(id), { rows: 40, cols: 120 });
+    a.detach();
+    await h.svc.stop(id, { timeoutS: 0 });
+    assert.throws(() => h.svc.resize(id, 10, 10), refusal('Conflict', /is not running/));
+  });
+});

@@ -57,6 +57,8 @@ interface Live {
   exitWaiters: Set<(s: { code: number; error?: string }) => void>;
   /** Attach requests made before start: served between the runtime's create and start, so no output is lost. */
   pendingAttach: { resolve: (a: AttachStreams) => void; reject: (e: unknown) => void }[];
+  /** The latest attach session: `resize` of the container's console goes through it. */
+  console?: AttachStreams;
   removeWaiters: Set<() => void>;
   stopping: boolean;
   restartCount: number;
@@ -296,7 +298,7 @@ export class ContainerService {
       // Inside the try: the runtime's create is where a missing command fails (runc execs it), and docker records that.
       await this.o.runtime.create(spec, { stdin: c.Config.OpenStdin === true });
       for (const p of l.pendingAttach.splice(0)) {
-        await this.o.runtime.attach(c.Id).then(p.resolve, p.reject);
+        await this.o.runtime.attach(c.Id).then((a) => p.resolve((l.console = a)), p.reject);
       }
       await this.o.runtime.start(c.Id);
     } catch (e) {
@@ -544,12 +546,19 @@ export class ContainerService {
   async attach(ref: string): Promise<AttachStreams> {
     const l = this.find(ref);
     const s = l.rec.inspect.State;
-    if (s.Running) return this.o.runtime.attach(l.rec.inspect.Id);
+    if (s.Running) return (l.console = await this.o.runtime.attach(l.rec.inspect.Id));
     if (s.Status === 'created' || s.Status === 'exited') {
       // docker attaches before it starts (`run`, `start -a`): hand the streams over when the next run begins.
       return new Promise<AttachStreams>((resolve, reject) => l.pendingAttach.push({ resolve, reject }));
     }
     throw conflict('container.not_running', 'You cannot attach to a stopped container, start it first');
+  }
+
+  /** `POST /containers/{id}/resize`: the console of a TTY container, through its attach session. */
+  resize(ref: string, rows: number, cols: number): void {
+    const l = this.find(ref);
+    if (!l.rec.inspect.State.Running) throw conflict('container.not_running', `Container ${l.rec.inspect.Id} is not running`);
+    if (rows > 0 && cols > 0) l.console?.resize(rows, cols);
   }
 
   runtimeFor(ref: string): { id: string; running: boolean; config: ContainerInspect['Config']; record: ContainerInspect } {
