@@ -1,5 +1,5 @@
 import { invalidArgument } from '../../api/errors.js';
-import { MEDIA_TYPE_MULTIPLEXED_STREAM, MEDIA_TYPE_RAW_STREAM } from '../frames.js';
+import { MEDIA_TYPE_MULTIPLEXED_STREAM, MEDIA_TYPE_RAW_STREAM, fixedTimestamp } from '../frames.js';
 import type { ApiRequest } from '../request.js';
 import type { Router } from '../router.js';
 import type { EngineBackend } from './backend.js';
@@ -94,7 +94,7 @@ export function containerRoutes(router: Router, b: EngineBackend): void {
     const out = res.logStream({ tty });
     try {
       for await (const l of lines) {
-        const text = `${timestamps ? `${l.time} ` : ''}${l.text}\n`;
+        const text = `${timestamps ? `${fixedTimestamp(l.time)} ` : ''}${l.text}\n`;
         await out.writeFrame(l.stream === 'stdout' ? 1 : 2, text);
       }
     } finally {

@@ -26,7 +26,8 @@ import { startApiServer } from '../server.js';
 import type { ApiServer } from '../server.js';
 import type { EngineBackend, ServiceBackend, SwarmLogsOptions, TaskBackend, TaskLogLine } from './backend.js';
 import { nodeRoutes } from './nodes.js';
-import { distributionRoutes, fixedTimestamp, formatLogLine, queryEscape, serviceRoutes } from './services.js';
+import { fixedTimestamp } from '../frames.js';
+import { distributionRoutes, formatLogLine, queryEscape, serviceRoutes } from './services.js';
 import { taskRoutes } from './tasks.js';
 
 interface Reply {

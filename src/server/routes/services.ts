@@ -1,5 +1,6 @@
 import { invalidArgument, messages, notFound, unavailable } from '../../api/errors.js';
 import type { ShoalError } from '../../api/errors.js';
+import { fixedTimestamp } from '../frames.js';
 import type { ApiRequest } from '../request.js';
 import type { ApiResponse } from '../response.js';
 import type { Router } from '../router.js';
@@ -135,14 +136,6 @@ export function queryEscape(s: string): string {
   return encodeURIComponent(s)
     .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
     .replace(/%20/g, '+');
-}
-
-/** docker's fixed-width `2006-01-02T15:04:05.000000000Z07:00` for an RFC 3339 time of any precision. */
-export function fixedTimestamp(time: string): string {
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(time);
-  if (m !== null) return `${m[1]}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}${m[3]}`;
-  const ms = Date.parse(time);
-  return Number.isNaN(ms) ? time : new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
 }
 
 /**
