@@ -345,6 +345,8 @@ export interface Network {
   Options: Record<string, string>;
   Labels: Labels;
   Version?: Version;
+  /** Internal: the allocator's LB address per node (`a.b.c.d/len`); never rendered to clients. */
+  NodeAddrs?: Record<string, string>;
 }
 
 export interface SecretSpec {

@@ -7,9 +7,10 @@
  * |---|---|---|
  * | `POST /dispatcher/session` | `{description: NodeDescription}` | NDJSON stream of `SessionMessage` (first at once, then on change) |
  * | `POST /dispatcher/heartbeat` | `{sessionId}` | `{periodMs}` |
- * | `POST /dispatcher/assignments` | `{sessionId}` | NDJSON stream: one `complete` set, then `incremental` changes |
+ * | `POST /dispatcher/assignments` | `{sessionId}` | NDJSON stream: one `complete` set, then `incremental` changes and `networks` views |
  * | `POST /dispatcher/status` | `{sessionId, updates: [{taskId, status: TaskStatus}]}` | `{}` once written |
  */
+import type { NodeNetworkView } from '../api/network-view.js';
 import type { NodeDescription, Task, TaskStatus } from '../api/types.js';
 import { isTaskState } from '../api/task-state.js';
 import { array, number, object, optionalNumber, optionalString, string, type Json } from './decode.js';
@@ -58,7 +59,17 @@ export interface AssignmentChange {
  * `complete` replaces everything the agent knew; `incremental` changes it. Status-only changes made by the agent's
  * own reports are not echoed back.
  */
-export type AssignmentMessage = { type: 'complete'; tasks: Task[] } | { type: 'incremental'; changes: AssignmentChange[] };
+export type AssignmentMessage =
+  | { type: 'complete'; tasks: Task[] }
+  | { type: 'incremental'; changes: AssignmentChange[] }
+  /** The node's network view (docs/design/networking.md): after the first `complete`, then whenever it changes. */
+  | { type: 'networks'; view: NodeNetworkView };
+
+/** Secret and config data a task needs, added by the dispatcher to the tasks it sends (never stored). */
+export interface TaskPayloads {
+  Secrets: { ID: string; Data: string }[];
+  Configs: { ID: string; Data: string }[];
+}
 
 export interface TaskStatusUpdate {
   taskId: string;
@@ -199,6 +210,22 @@ export function decodeAssignmentMessage(value: unknown): AssignmentMessage {
       return { action, task: decodeTask(co['task'], `${w}.task`) } satisfies AssignmentChange;
     });
     return { type, changes };
+  }
+  if (type === 'networks') {
+    const view = object(o['view'], `${what}.view`);
+    const networks = array(view, 'networks', `${what}.view`);
+    networks.forEach((n, i) => {
+      const w = `${what}.view.networks[${i}]`;
+      const no = object(n, w);
+      object(no['network'], `${w}.network`);
+      array(no, 'services', w).forEach((s, j) => {
+        const so = object(s, `${w}.services[${j}]`);
+        string(so, 'id', `${w}.services[${j}]`);
+        string(so, 'name', `${w}.services[${j}]`);
+        array(so, 'tasks', `${w}.services[${j}]`);
+      });
+    });
+    return { type, view: view as unknown as NodeNetworkView };
   }
   throw rpcErrors.badRequest(`${what}.type: unknown ${JSON.stringify(type)}`);
 }

@@ -118,7 +118,7 @@ void describe('AgentSession with a Dispatcher over mutual TLS', { timeout: 60_00
           completeSets++;
           tasks.clear();
           for (const t of m.tasks) tasks.set(t.ID, t);
-        } else {
+        } else if (m.type === 'incremental') {
           for (const c of m.changes) {
             if (c.action === 'remove') tasks.delete(c.task.ID);
             else tasks.set(c.task.ID, c.task);

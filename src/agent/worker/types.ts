@@ -2,13 +2,15 @@
  * What the worker exchanges with the agent's session (src/agent/session): assignment messages in, status updates
  * out. These mirror the dispatcher's wire shapes (docs/design/services.md) without importing the session.
  */
+import type { NodeNetworkView } from '../../api/network-view.js';
 import type { TaskStatus } from '../../api/types.js';
 import type { AgentTask } from '../exec/controller.js';
 
 /** One message of the dispatcher's assignment stream. */
 export type AssignmentMessage =
   | { type: 'complete'; tasks: AgentTask[] }
-  | { type: 'incremental'; changes: { action: 'update' | 'remove'; task: AgentTask }[] };
+  | { type: 'incremental'; changes: { action: 'update' | 'remove'; task: AgentTask }[] }
+  | { type: 'networks'; view: NodeNetworkView };
 
 export interface StatusUpdate {
   taskId: string;

@@ -4,6 +4,7 @@
  */
 import { TaskState } from '../../api/task-state.js';
 import type { TaskStatus } from '../../api/types.js';
+import type { NodeNetworkView } from '../../api/network-view.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { AgentTask, Executor } from '../exec/controller.js';
@@ -21,6 +22,8 @@ export interface WorkerOptions {
   logger: Logger;
   /** Backoff of failed status reports (ms). */
   reportBackoff?: { minMs: number; maxMs: number };
+  /** Takes the node's network views (`{type: 'networks'}` messages); they are dropped without one. */
+  networks?: (view: NodeNetworkView) => void;
 }
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -65,6 +68,10 @@ export class Worker {
 
   /** Applies one assignment message: a complete set replaces everything, an incremental one updates or removes. */
   apply(msg: AssignmentMessage): void {
+    if (msg.type === 'networks') {
+      this.o.networks?.(msg.view);
+      return;
+    }
     if (msg.type === 'complete') {
       const ids = new Set(msg.tasks.map((t) => t.ID));
       for (const id of [...this.records.keys()]) if (!ids.has(id)) this.drop(id);

@@ -13,8 +13,8 @@ export interface Subscription {
   /** The node's tasks when it subscribed: the `complete` set. */
   readonly initial: Task[];
   /**
-   * The changes since the last call (at most one per task, the latest), waiting until there are some. Resolves
-   * with undefined once `signal` aborts.
+   * The changes since the last call (at most one per task, the latest), waiting until there are some or the
+   * index is poked (then possibly none). Resolves with undefined once `signal` aborts.
    */
   next(signal: AbortSignal): Promise<AssignmentChange[] | undefined>;
   close(): void;
@@ -26,6 +26,7 @@ const assigned = (t: Task): t is Task & { NodeID: string } =>
 class Subscriber {
   readonly pending = new Map<string, AssignmentChange>();
   readonly wake = new Notifier();
+  poked = false;
 }
 
 export class AssignmentIndex {
@@ -82,16 +83,28 @@ export class AssignmentIndex {
     return {
       initial: this.tasksOf(nodeId),
       async next(signal) {
-        while (sub.pending.size === 0) {
+        while (sub.pending.size === 0 && !sub.poked) {
           if (signal.aborted) return undefined;
           await sub.wake.wait(signal);
         }
+        if (signal.aborted) return undefined;
+        sub.poked = false;
         const changes = [...sub.pending.values()];
         sub.pending.clear();
         return changes;
       },
       close,
     };
+  }
+
+  /** Wakes every subscriber (something besides their tasks changed: the network views). */
+  poke(): void {
+    for (const set of this.subscribers.values()) {
+      for (const sub of set) {
+        sub.poked = true;
+        sub.wake.notify();
+      }
+    }
   }
 
   private put(nodeId: string, task: Task): void {

@@ -1,5 +1,6 @@
 import { internal, isShoalError } from '../../api/errors.js';
-import type { Cluster, Node } from '../../api/types.js';
+import { TaskState } from '../../api/task-state.js';
+import type { Cluster, Node, Task } from '../../api/types.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import type { Logger } from '../../lib/logger.js';
@@ -24,9 +25,11 @@ import {
   type StatusRequest,
   type StatusResponse,
   type StreamWriter,
+  type TaskPayloads,
 } from '../../rpc/index.js';
 import type { Store } from '../../store/index.js';
 import { AssignmentIndex } from './assignment-index.js';
+import { NetworkViews } from './network-views.js';
 import { dispatcherErrors } from './errors.js';
 import { HEARTBEAT_FAILURE, NodeStatusWriter, UNKNOWN_HEARTBEAT_FAILURE } from './node-status.js';
 import { Notifier } from '../../lib/notifier.js';
@@ -51,12 +54,15 @@ export interface DispatcherOptions {
   batchMs?: number;
   /** For session IDs; default the system CSPRNG. */
   random?: Random;
+  /** Turns a stored secret's `Spec.Data` (sealed at rest) into its base64 plaintext for the agents that need it. */
+  openSecret?: (stored: string) => string;
 }
 
 /** What exists while `run` runs. */
 class Running {
   readonly sessions = new SessionTable();
   readonly index = new AssignmentIndex();
+  readonly views = new NetworkViews();
   readonly nodes = new Map<string, Node>();
   readonly managersChanged = new Notifier();
   managers: string[] = [];
@@ -155,9 +161,16 @@ export class Dispatcher {
     try {
       const rev = await store.rev();
       const view = store.view();
-      const [tasks, nodes, clusters] = await Promise.all([view.list('tasks'), view.list('nodes'), view.list('cluster')]);
+      const [tasks, nodes, clusters, services, networks] = await Promise.all([
+        view.list('tasks'),
+        view.list('nodes'),
+        view.list('cluster'),
+        view.list('services'),
+        view.list('networks'),
+      ]);
       for (const c of clusters) this.followCluster(r, c);
       r.index.load(tasks);
+      r.views.load(services, networks, tasks);
       for (const n of nodes) r.nodes.set(n.ID, n);
       r.refreshManagers();
       const deadline = clock.now() + r.graceMs;
@@ -204,7 +217,9 @@ export class Dispatcher {
   private async watch(r: Running, rev: number, signal: AbortSignal): Promise<void> {
     for await (const events of this.o.store.watch(rev, signal)) {
       let nodesChanged = false;
+      let viewsChanged = false;
       for (const e of events) {
+        if (r.views.apply(e.kind, e.action, e.object)) viewsChanged = true;
         if (e.kind === 'tasks') r.index.apply(e.action, e.object);
         else if (e.kind === 'cluster' && e.action !== 'remove') this.followCluster(r, e.object);
         else if (e.kind === 'nodes') {
@@ -218,6 +233,7 @@ export class Dispatcher {
         }
       }
       if (nodesChanged) r.refreshManagers();
+      if (viewsChanged) r.index.poke();
     }
   }
 
@@ -290,18 +306,59 @@ export class Dispatcher {
     const r = this.running();
     const s = r.sessions.current(ctx.peer.nodeId, req.sessionId);
     const signal = AbortSignal.any([ctx.signal, s.signal]);
-    const sub = r.index.subscribe(ctx.peer.nodeId);
+    const nodeId = ctx.peer.nodeId;
+    const sub = r.index.subscribe(nodeId);
+    let sentView = '';
+    const sendView = async (): Promise<void> => {
+      const view = r.views.viewFor(nodeId);
+      const key = JSON.stringify(view);
+      if (key === sentView) return;
+      sentView = key;
+      await out.write({ type: 'networks', view });
+    };
     try {
-      await out.write({ type: 'complete', tasks: sub.initial });
+      await out.write({ type: 'complete', tasks: await this.withPayloads(sub.initial) });
+      await sendView();
       for (;;) {
         const changes = await sub.next(signal);
         if (changes === undefined) break;
-        await out.write({ type: 'incremental', changes });
+        // The view first: a task's network entries are in place before the agent acts on the task.
+        await sendView();
+        if (changes.length === 0) continue;
+        const tasks = await this.withPayloads(changes.filter((c) => c.action === 'update').map((c) => c.task));
+        const byId = new Map(tasks.map((t) => [t.ID, t]));
+        await out.write({ type: 'incremental', changes: changes.map((c) => (c.action === 'update' ? { action: c.action, task: byId.get(c.task.ID) ?? c.task } : c)) });
       }
     } finally {
       sub.close();
     }
     endedBy(s, ctx);
+  }
+
+  /**
+   * Adds the secret and config data each task needs (`Payloads`, on the wire only): so a secret reaches only the
+   * nodes that run a task using it. A secret or config removed meanwhile is left out (the agent rejects the task).
+   */
+  private async withPayloads(tasks: Task[]): Promise<Task[]> {
+    const needs = (t: Task): boolean => (t.Spec.ContainerSpec?.Secrets?.length ?? 0) + (t.Spec.ContainerSpec?.Configs?.length ?? 0) > 0;
+    if (!tasks.some(needs)) return tasks;
+    const view = this.o.store.view();
+    const open = this.o.openSecret ?? ((d: string) => d);
+    return Promise.all(
+      tasks.map(async (t) => {
+        if (!needs(t) || TaskState[t.DesiredState] > TaskState.running) return t;
+        const payloads: TaskPayloads = { Secrets: [], Configs: [] };
+        for (const ref of t.Spec.ContainerSpec?.Secrets ?? []) {
+          const secret = await view.get('secrets', ref.SecretID);
+          if (secret?.Spec.Data !== undefined) payloads.Secrets.push({ ID: ref.SecretID, Data: open(secret.Spec.Data) });
+        }
+        for (const ref of t.Spec.ContainerSpec?.Configs ?? []) {
+          const config = await view.get('configs', ref.ConfigID);
+          if (config?.Spec.Data !== undefined) payloads.Configs.push({ ID: ref.ConfigID, Data: config.Spec.Data });
+        }
+        return { ...t, Payloads: payloads } as Task;
+      }),
+    );
   }
 
   private async status(req: StatusRequest, ctx: RpcContext): Promise<StatusResponse> {

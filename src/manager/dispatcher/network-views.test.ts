@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Network, Service, Task } from '../../api/types.js';
+import type { TaskStateName } from '../../api/task-state.js';
+import { NetworkViews } from './network-views.js';
+
+const T0 = '2026-01-01T00:00:00Z';
+const net = (id: string, name: string, subnet: string, ingress = false): Network => ({
+  Id: id, Name: name, Created: T0, Scope: 'swarm', Driver: 'overlay', EnableIPv6: false,
+  IPAM: { Driver: 'default', Options: null, Config: [{ Subnet: subnet, Gateway: subnet.replace(/0\/24$/, '1') }] },
+  Internal: false, Attachable: false, Ingress: ingress, ConfigFrom: { Network: '' }, ConfigOnly: false, Containers: {}, Options: {}, Labels: {},
+  Version: { Index: 1 }, NodeAddrs: { n1: subnet.replace(/0\/24$/, '250/24') },
+});
+const svc = (id: string, name: string, networks: string[], opts: { ports?: number[]; mode?: 'vip' | 'dnsrr'; vips?: Record<string, string> } = {}): Service => ({
+  ID: id, Version: { Index: 1 }, CreatedAt: T0, UpdatedAt: T0,
+  Spec: { Name: name, TaskTemplate: { ContainerSpec: { Image: 'x' }, Networks: networks.map((n) => ({ Target: n, Aliases: [`${name}-alias`] })) }, EndpointSpec: { Mode: opts.mode ?? 'vip' } },
+  Endpoint: {
+    Spec: {},
+    Ports: (opts.ports ?? []).map((p) => ({ Protocol: 'tcp' as const, TargetPort: 80, PublishedPort: p, PublishMode: 'ingress' as const })),
+    VirtualIPs: Object.entries(opts.vips ?? {}).map(([NetworkID, Addr]) => ({ NetworkID, Addr })),
+  },
+});
+const task = (id: string, service: string, node: string, state: TaskStateName, desired: TaskStateName, addrs: [Network, string][], slot = 1): Task => ({
+  ID: id, Version: { Index: 1 }, CreatedAt: T0, UpdatedAt: T0, Labels: {}, Spec: {}, ServiceID: service, Slot: slot, NodeID: node,
+  Status: { Timestamp: T0, State: state, Message: '' }, DesiredState: desired,
+  NetworksAttachments: addrs.map(([n, a]) => ({ Network: n, Addresses: [a] })),
+});
+
+describe('NetworkViews', () => {
+  const front = net('netfront', 'front', '10.0.1.0/24');
+  const back = net('netback', 'back', '10.0.2.0/24');
+  const ingress = net('netingress', 'ingress', '10.0.0.0/24', true);
+
+  it('gives a node the networks of its live tasks plus ingress, with running tasks only', () => {
+    const v = new NetworkViews();
+    v.load(
+      [svc('s1', 'web', ['netfront'], { ports: [8080], vips: { netfront: '10.0.1.2/24', netingress: '10.0.0.2/24' } }), svc('s2', 'db', ['netback'], { mode: 'dnsrr' })],
+      [front, back, ingress],
+      [
+        task('t1', 's1', 'n1', 'running', 'running', [[front, '10.0.1.5/24'], [ingress, '10.0.0.5/24']], 1),
+        task('t2', 's1', 'n2', 'running', 'running', [[front, '10.0.1.6/24'], [ingress, '10.0.0.6/24']], 2),
+        task('t3', 's1', 'n1', 'running', 'shutdown', [[front, '10.0.1.7/24'], [ingress, '10.0.0.7/24']], 3),
+        task('t4', 's1', 'n1', 'starting', 'running', [[front, '10.0.1.8/24'], [ingress, '10.0.0.8/24']], 4),
+        task('t5', 's2', 'n2', 'running', 'running', [[back, '10.0.2.5/24']], 1),
+      ],
+    );
+    const n1 = v.viewFor('n1');
+    assert.deepEqual(n1.networks.map((e) => e.network.Name), ['front', 'ingress']);
+    const [f, i] = n1.networks;
+    assert.equal(f?.nodeAddr, '10.0.1.250/24');
+    assert.deepEqual(f?.services, [
+      { id: 's1', name: 'web', aliases: ['web-alias'], mode: 'vip', vip: '10.0.1.2', ports: [], tasks: [
+        { id: 't1', name: 'web.1.t1', addr: '10.0.1.5', nodeId: 'n1' },
+        { id: 't2', name: 'web.2.t2', addr: '10.0.1.6', nodeId: 'n2' },
+      ] },
+    ]);
+    assert.equal(i?.services[0]?.vip, '10.0.0.2');
+    assert.deepEqual(i?.services[0]?.ports.map((p) => p.PublishedPort), [8080]);
+    assert.deepEqual(i?.services[0]?.tasks.map((t) => t.addr), ['10.0.0.5', '10.0.0.6']);
+
+    const n2 = v.viewFor('n2');
+    assert.deepEqual(n2.networks.map((e) => e.network.Name), ['back', 'front', 'ingress']);
+    const db = n2.networks[0]?.services[0];
+    assert.equal(db?.mode, 'dnsrr');
+    assert.equal(db?.vip, undefined);
+    assert.equal(n2.networks[0]?.nodeAddr, undefined, 'no LB address allocated for n2 on back');
+
+    assert.deepEqual(v.viewFor('n3').networks.map((e) => e.network.Name), ['ingress'], 'every node gets ingress');
+  });
+
+  it('follows events: newer versions only, removals', () => {
+    const v = new NetworkViews();
+    v.load([svc('s1', 'web', ['netfront'])], [front], []);
+    const t = task('t1', 's1', 'n1', 'running', 'running', [[front, '10.0.1.5/24']]);
+    assert.equal(v.apply('tasks', 'create', { ...t, Version: { Index: 5 } }), true);
+    assert.equal(v.apply('tasks', 'update', { ...t, Version: { Index: 4 }, DesiredState: 'shutdown' }), false, 'a replayed older event is ignored');
+    assert.equal(v.viewFor('n1').networks[0]?.services[0]?.tasks.length, 1);
+    assert.equal(v.apply('tasks', 'update', { ...t, Version: { Index: 6 }, DesiredState: 'shutdown' }), true);
+    assert.equal(v.viewFor('n1').networks.length, 0, 'a task being shut down no longer holds its network on the node');
+    assert.equal(v.apply('nodes', 'update', {}), false);
+    assert.equal(v.apply('services', 'remove', svc('s1', 'web', [])), true);
+  });
+});
