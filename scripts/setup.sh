@@ -12,6 +12,9 @@ DEBIAN_PACKAGES=(
   docker-registry             # a local registry v2 for the image pull tests
   tar util-linux              # GNU tar unpacks layers; script, unshare, nsenter
   zstd xz-utils bzip2         # layer compressions besides gzip
+  nftables                    # VIP load balancing, the ingress routing mesh, host ports (nft)
+  wrk                         # bench:published-port (HTTP load through the routing mesh)
+  dnsperf                     # bench:dns load generator
 )
 
 missing=()

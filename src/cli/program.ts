@@ -7,11 +7,15 @@ import { isShoalError } from '../api/errors.js';
 import { createClient, type EngineClient } from '../client/index.js';
 import * as container from './commands/container/index.js';
 import * as image from './commands/image/index.js';
+import * as network from './commands/network/index.js';
 import * as node from './commands/node/index.js';
 import * as service from './commands/service/index.js';
+import * as secret from './commands/secret/index.js';
+import * as config from './commands/config/index.js';
 import * as swarm from './commands/swarm/index.js';
 import * as info from './commands/system/info.js';
 import * as version from './commands/system/version.js';
+import * as volume from './commands/volume/index.js';
 import { DEFAULT_HOST, type CliContext, type Output } from './context.js';
 import { CliError, errorText } from './errors.js';
 
@@ -51,10 +55,14 @@ export async function runCli(o: RunCliOptions): Promise<number> {
   swarm.register(program, ctx);
   node.register(program, ctx);
   service.register(program, ctx);
+  secret.register(program, ctx);
+  config.register(program, ctx);
   info.register(program, ctx);
   version.register(program, ctx);
   container.register(program, ctx);
   image.register(program, ctx);
+  volume.register(program, ctx);
+  network.register(program, ctx);
 
   try {
     await program.parseAsync(o.argv, { from: 'user' });

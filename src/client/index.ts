@@ -15,6 +15,8 @@ export { CLIENT_MAX_API_VERSION, createClient, DEFAULT_HOST, EngineClient, FALLB
 export type { ClientOptions, FiltersArg, QueryValue, RequestOptions } from './client.js';
 export { CONNECT_ERROR_CODE, kindForStatus } from './errors.js';
 export { parseHost } from './transport.js';
+export { networkCreate, networkGet, networkList, networkPrune, networkRemove } from './networks.js';
+export type { NetworkCreateRequest, NetworkResource } from './networks.js';
 export type { Target } from './transport.js';
 export type {
   ClusterInfo,

@@ -9,6 +9,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExecRegistry } from '../agent/containers/execs.js';
 import { ContainerService, hostResolvConf } from '../agent/containers/service.js';
+import { DnsServer } from '../agent/dns/server.js';
+import { buildTable } from '../agent/dns/zone.js';
+import { HostNetwork } from '../agent/network/host-network.js';
+import { netnsPrefixFor } from '../agent/network/names.js';
 import { openImageStore } from '../agent/runtime/images/index.js';
 import { DEFAULT_CAPABILITIES, tweakCapabilities } from '../agent/runtime/oci/index.js';
 import { createRuncRuntime, readHostInfo } from '../agent/runtime/runc/index.js';
@@ -28,6 +32,8 @@ export interface DaemonFlags {
   logLevel: string;
   hostname?: string;
   cgroupParent: string;
+  /** Upstream resolvers of the embedded DNS (`ip[:port]`); empty: the host's resolv.conf. */
+  dnsUpstream: string[];
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'];
@@ -44,15 +50,17 @@ export function parseDaemonArgs(argv: string[]): DaemonFlags {
     }, 'info')
     .option('--hostname <name>', 'Hostname this node reports (default: the OS hostname)')
     .option('--cgroup-parent <name>', 'Parent cgroup of containers, in every controller', 'shoal')
+    .option('--dns-upstream <ip[:port]>', 'Where the embedded DNS forwards names it does not own (repeatable; default: the nameservers of /etc/resolv.conf)', (v: string, p: string[] = []) => [...p, v])
     .allowExcessArguments(false);
   cmd.parse(argv, { from: 'user' });
-  const o = cmd.opts<{ host?: string[]; dataRoot: string; execRoot: string; logLevel: string; hostname?: string; cgroupParent: string }>();
+  const o = cmd.opts<{ host?: string[]; dataRoot: string; execRoot: string; logLevel: string; hostname?: string; cgroupParent: string; dnsUpstream?: string[] }>();
   return {
     host: o.host && o.host.length > 0 ? o.host : [`unix://${o.execRoot}/docker.sock`],
     dataRoot: o.dataRoot,
     execRoot: o.execRoot,
     logLevel: o.logLevel,
     cgroupParent: o.cgroupParent,
+    dnsUpstream: o.dnsUpstream ?? [],
     ...(o.hostname ? { hostname: o.hostname } : {}),
   };
 }
@@ -67,6 +75,17 @@ export async function runDaemon(argv: string[]): Promise<void> {
   const host = await readHostInfo();
   const runtime = await createRuncRuntime({ stateDir: join(flags.execRoot, 'runtime'), cgroupParent: flags.cgroupParent, logger: logger.child({ component: 'runtime' }), host });
   const images = await openImageStore({ root: join(flags.dataRoot, 'images'), logger: logger.child({ component: 'images' }) });
+  // Container networking (docs/design/networking.md): one DNS server and one node ruleset for the daemon.
+  const dns = new DnsServer({ logger, random: cryptoRandom, ...(flags.dnsUpstream.length > 0 ? { upstreams: flags.dnsUpstream } : {}) });
+  const netnsPrefix = netnsPrefixFor(flags.execRoot);
+  const network = new HostNetwork({
+    execRoot: flags.execRoot,
+    // `shl-abc123-` → `shoal-abc123`: one node table per daemon, so daemons side by side never share one.
+    nodeTable: `shoal-${netnsPrefix.slice(4, -1)}`,
+    netnsPrefix,
+    logger: logger.child({ component: 'network' }),
+    dns: { setZones: (zones) => dns.setZones(zones.map((z) => ({ listen: z.listen, table: buildTable(z.entry) }))), close: () => dns.close() },
+  });
   const containers = new ContainerService({
     root: join(flags.dataRoot, 'containers'),
     volumesRoot: join(flags.dataRoot, 'volumes'),
@@ -80,6 +99,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
     initBinary: ['/usr/bin/tini-static', '/usr/bin/docker-init'].find((p) => existsSync(p)),
     swapLimitSupported: existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'),
     resolvConf: () => hostResolvConf(),
+    network,
   });
   await containers.load();
   const execs = new ExecRegistry(containers, runtime, cryptoRandom, async (ref) => {
@@ -93,7 +113,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
     containers: containerBackend(containers, execs),
     images: imageBackend(images, containers, tmp),
     containerCounts: () => containers.counts(),
-    agent: { containers, images },
+    agent: { containers, images, network },
     imageCount: async () => (await images.list()).length,
     dataRoot: flags.dataRoot,
     execRoot: flags.execRoot,
@@ -124,5 +144,6 @@ export async function runDaemon(argv: string[]): Promise<void> {
   await server.close();
   containers.close();
   await daemon.close();
+  await network.close();
   runtime.close();
 }

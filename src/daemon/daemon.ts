@@ -17,7 +17,7 @@ import type { Random } from '../lib/random.js';
 import type { ControlDeps } from '../manager/controlapi/deps.js';
 import { countManagers, getNode, listNodes, refreshOwnNode, removeNode, updateNode } from '../manager/controlapi/nodes.js';
 import { getCluster, initCluster, publicSwarm, updateSwarm } from '../manager/controlapi/swarm.js';
-import type { ContainerBackend, EngineBackend, ImageBackend, NodeBackend, SwarmUpdateRequest } from '../server/routes/backend.js';
+import type { ContainerBackend, EngineBackend, ImageBackend, NetworkBackend, NodeBackend, SwarmUpdateRequest } from '../server/routes/backend.js';
 import { Store } from '../store/core/store.js';
 import { openSqliteBackend } from '../store/sqlite/sqlite-backend.js';
 import { chooseAdvertiseAddr, hostFacts, resolveAdvertiseAddr, splitHostPort, type HostFacts } from './host-info.js';
@@ -25,9 +25,14 @@ import { LocalState, type LocalSwarmState } from './local-state.js';
 import { parseInitRequest } from './swarm-request.js';
 import { API_VERSION, ENGINE_VERSION, GIT_COMMIT, MIN_API_VERSION } from './version.js';
 import { serviceBackend, taskBackend } from './service-backend.js';
+import { networkBackend } from './network-backend.js';
+import { configBackend, secretBackend } from './secret-backend.js';
+import { openSecretBox, secretsKeyPath, type SecretBox } from '../ca/secret-box.js';
 import { SwarmRuntime, type AgentDeps } from './swarm-runtime.js';
+import { volumeBackend } from './volume-backend.js';
+import type { VolumeBackend } from '../server/routes/backend.js';
 import { Filters } from '../api/filters.js';
-import type { ServiceBackend, TaskBackend } from '../server/routes/backend.js';
+import type { ConfigBackend, SecretBackend, ServiceBackend, TaskBackend } from '../server/routes/backend.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -71,14 +76,24 @@ export class Daemon implements EngineBackend {
   readonly containers: ContainerBackend;
   readonly images: ImageBackend;
   readonly services: ServiceBackend;
+  readonly networks: NetworkBackend;
   readonly tasks: TaskBackend;
+  readonly volumes: VolumeBackend;
+  readonly secrets: SecretBackend;
+  readonly configs: ConfigBackend;
+  /** This manager's secrets key, opened for the store it seals into (a new swarm gets a new key file). */
+  private box: { store: Store; box: SecretBox } | undefined;
   private runtime: SwarmRuntime | undefined;
 
   constructor(private readonly opts: DaemonOptions) {
     this.containers = opts.containers;
     this.images = opts.images;
     this.services = serviceBackend(() => this.deps(), opts.agent.containers);
+    this.networks = networkBackend(() => this.deps());
     this.tasks = taskBackend(() => this.deps(), opts.agent.containers);
+    this.volumes = volumeBackend(opts.agent.containers.volumes);
+    this.secrets = secretBackend(() => ({ ...this.deps(), secretBox: this.secretBox() }));
+    this.configs = configBackend(() => this.deps());
     this.local = new LocalState(opts.dataRoot);
     this.host = hostFacts(opts.hostname);
     this.log = opts.logger.child({ component: 'daemon' });
@@ -126,6 +141,7 @@ export class Daemon implements EngineBackend {
       logger: this.opts.logger,
       agent: this.opts.agent,
       describe: () => this.description(tls),
+      secretBox: this.store ? this.secretBox() : undefined,
     });
     if (!this.store) return;
     const deadline = this.opts.clock.now() + 10_000;
@@ -152,6 +168,13 @@ export class Daemon implements EngineBackend {
       random: this.opts.random,
       pki: { newTokenSecret: () => newTokenSecret(this.opts.random), formatJoinToken, tlsInfo },
     };
+  }
+
+  /** The secrets key in `<data-root>/swarm/secrets.key`, made on first use (managers only). */
+  private secretBox(): SecretBox {
+    if (!this.store) throw unavailable('swarm.not_manager', messages.notManager);
+    if (this.box?.store !== this.store) this.box = { store: this.store, box: openSecretBox(secretsKeyPath(this.local.swarmDir)) };
+    return this.box.box;
   }
 
   private nodeAddr(state: LocalSwarmState): string {
@@ -397,6 +420,8 @@ export class Daemon implements EngineBackend {
       for (const c of svc.list({ all: true, filters: Filters.of({ label: ['com.docker.swarm.task.id'] }) })) {
         await svc.remove(c.Id, { force: true }).catch((e: unknown) => this.log.warn({ err: e, id: c.Id }, 'removing a task container failed'));
       }
+      // The swarm's networks go with it: bridges, the node ruleset, DNS listeners, port reservations.
+      await this.opts.agent.network?.teardown().catch((e: unknown) => this.log.warn({ err: e }, 'tearing down the networks failed'));
       await this.store?.close();
       this.store = undefined;
       this.state = undefined;

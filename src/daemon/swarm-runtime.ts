@@ -6,6 +6,8 @@
  */
 import { join } from 'node:path';
 import type { NodeDescription } from '../api/types.js';
+import type { NodeNetworkView } from '../api/network-view.js';
+import type { NetworkHost } from '../agent/exec/network.js';
 import type { ContainerService } from '../agent/containers/service.js';
 import type { ImageStore } from '../agent/runtime/images/store-port.js';
 import { AgentSession } from '../agent/session/index.js';
@@ -17,11 +19,16 @@ import { heartbeatPeriodMsOf } from '../manager/dispatcher/index.js';
 import { Manager } from '../manager/manager.js';
 import { startRpcServer, type RpcServer } from '../rpc/index.js';
 import type { Store } from '../store/core/store.js';
+import type { SecretSealer } from '../manager/controlapi/deps.js';
 import type { LocalSwarmState, NodeCertificates } from './local-state.js';
 
 export interface AgentDeps {
   containers: ContainerService;
   images: ImageStore;
+  /** The node's container networking (bridges, sandboxes, DNS, the routing mesh); absent: loopback only. */
+  network?: NetworkHost;
+  /** How long a networked task drains before it is stopped (default 2000 ms). */
+  drainMs?: number;
 }
 
 export interface SwarmRuntimeOptions {
@@ -35,6 +42,8 @@ export interface SwarmRuntimeOptions {
   logger: Logger;
   agent: AgentDeps;
   describe: () => NodeDescription;
+  /** Managers: opens sealed secret data (src/ca/secret-box.ts) for the payloads the dispatcher attaches to tasks. */
+  secretBox?: SecretSealer | undefined;
 }
 
 export class SwarmRuntime {
@@ -60,7 +69,15 @@ export class SwarmRuntime {
     const { store, clock, random, logger, state, certs } = this.o;
     if (!store) return;
     const [cluster] = await store.view().list('cluster');
-    const manager = new Manager({ store, clock, random, logger, heartbeatPeriodMs: cluster ? heartbeatPeriodMsOf(cluster.Spec) : 5000 });
+    const box = this.o.secretBox;
+    const manager = new Manager({
+      store,
+      clock,
+      random,
+      logger,
+      heartbeatPeriodMs: cluster ? heartbeatPeriodMsOf(cluster.Spec) : 5000,
+      ...(box !== undefined ? { openSecret: (stored: string) => box.open(stored) } : {}),
+    });
     this.rpc = await startRpcServer({
       listen: state.listenAddr,
       tls: { certPem: certs.nodeCertPem, keyPem: certs.nodeKeyPem, caPem: certs.rootCertPem },
@@ -89,8 +106,25 @@ export class SwarmRuntime {
         const { TLSInfo: _tls, ...d } = this.o.describe();
         return d;
       },
+      ...(agent.network !== undefined ? { network: agent.network } : {}),
+      ...(agent.drainMs !== undefined ? { drainMs: agent.drainMs } : {}),
     });
-    const worker = new Worker({ executor, reporter: session, storeDir: join(dataRoot, 'worker'), clock, logger: logger.child({ component: 'worker' }) });
+    const network = agent.network;
+    const log = logger.child({ component: 'network' });
+    const worker = new Worker({
+      executor,
+      reporter: session,
+      storeDir: join(dataRoot, 'worker'),
+      clock,
+      logger: logger.child({ component: 'worker' }),
+      ...(network !== undefined
+        ? {
+            networks: (view: NodeNetworkView) => {
+              network.applyView(view, state.nodeId).catch((e: unknown) => log.error({ err: e }, 'applying the network view failed'));
+            },
+          }
+        : {}),
+    });
     const signal = this.abort.signal;
     this.keep(session.run(signal), 'agent session');
     this.keep(worker.run(signal), 'worker');

@@ -27,6 +27,8 @@ export interface ManagerOptions {
   random: Random;
   logger: Logger;
   heartbeatPeriodMs: number;
+  /** Opens a stored secret's sealed `Spec.Data` (base64 out) for the payloads the dispatcher sends agents. */
+  openSecret?: (stored: string) => string;
 }
 
 export class Manager {
@@ -35,7 +37,13 @@ export class Manager {
 
   constructor(private readonly o: ManagerOptions) {
     this.log = o.logger.child({ component: 'manager' });
-    this.dispatcher = new Dispatcher({ store: o.store, clock: o.clock, logger: o.logger, heartbeatPeriodMs: o.heartbeatPeriodMs });
+    this.dispatcher = new Dispatcher({
+      store: o.store,
+      clock: o.clock,
+      logger: o.logger,
+      heartbeatPeriodMs: o.heartbeatPeriodMs,
+      ...(o.openSecret !== undefined ? { openSecret: o.openSecret } : {}),
+    });
   }
 
   components(): Component[] {

@@ -24,6 +24,7 @@
  * Every container event on the fake hosts (create, start, exit, remove) is appended, in order, to `cluster.events`,
  * for assertions on ordering (start-first vs stop-first) and concurrency.
  */
+import { FakeNetworkHost, FakeNetworkMachine } from '../fakes/network.js';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -315,6 +316,10 @@ export interface ClusterOptions {
 
 export class ClusterNode {
   readonly host: FakeRuntimeHost;
+  /** The node's fake network stack (bridges, sandboxes, node table): it outlives agent restarts, like the kernel. */
+  readonly netMachine = new FakeNetworkMachine();
+  /** The current agent's network host (a new one per start, on the same machine). */
+  network: FakeNetworkHost | undefined;
   readonly dir: string;
   private abort: AbortController | undefined;
   private runs: Promise<unknown>[] = [];
@@ -379,6 +384,7 @@ export class ClusterNode {
       initBinary: undefined,
       swapLimitSupported: true,
       resolvConf: () => 'nameserver 192.0.2.53\n',
+      network: (this.network = new FakeNetworkHost({ machine: this.netMachine })),
     });
     await containers.load();
     const session = new AgentSession({
@@ -397,6 +403,8 @@ export class ClusterNode {
       clock: systemClock,
       logger,
       healthPollMs: 50,
+      network: this.network,
+      drainMs: 0,
       describe: () => {
         const { TLSInfo: _tls, ...d } = this.description();
         return d;
@@ -409,6 +417,9 @@ export class ClusterNode {
       clock: systemClock,
       logger,
       reportBackoff: { minMs: 20, maxMs: 200 },
+      networks: (view) => {
+        void this.network?.applyView(view, this.id);
+      },
     });
     const abort = new AbortController();
     const signal = abort.signal;

@@ -81,7 +81,12 @@ export interface TestDaemon extends AsyncDisposable {
   docker(...args: string[]): Promise<RunResult>;
 }
 
-export async function startDaemon(opts: { hostname?: string } = {}): Promise<TestDaemon> {
+/**
+ * Starts `shoal daemon` on private roots. With `netns`, the daemon runs in that network namespace (entered with
+ * `nsenter --net`, so it shares the test's mount namespace and its mounts stay visible to cleanup): its bridges,
+ * veths and nft tables live there, and deleting the namespace removes whatever a failed test left.
+ */
+export async function startDaemon(opts: { hostname?: string; netns?: string; daemonArgs?: string[] } = {}): Promise<TestDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'shoal-e2e-'));
   const socket = join(dir, 'exec', 'docker.sock');
   const dataRoot = join(dir, 'data');
@@ -91,11 +96,11 @@ export async function startDaemon(opts: { hostname?: string } = {}): Promise<Tes
   let stderr = '';
 
   const launch = async (): Promise<void> => {
-    child = spawn(
-      process.execPath,
-      ['--enable-source-maps', SHOAL_BUNDLE, 'daemon', '--data-root', dataRoot, '--exec-root', join(dir, 'exec'), '-H', `unix://${socket}`, '--hostname', hostname, '--log-level', 'debug', '--cgroup-parent', cgroupParent],
-      { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const args = ['--enable-source-maps', SHOAL_BUNDLE, 'daemon', '--data-root', dataRoot, '--exec-root', join(dir, 'exec'), '-H', `unix://${socket}`, '--hostname', hostname, '--log-level', 'debug', '--cgroup-parent', cgroupParent, ...(opts.daemonArgs ?? [])];
+    child =
+      opts.netns === undefined
+        ? spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] })
+        : spawn('nsenter', [`--net=/run/netns/${opts.netns}`, process.execPath, ...args], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     const deadline = Date.now() + 15000;
     while (Date.now() < deadline) {

@@ -8,7 +8,11 @@ import type { HostConfig, MountPoint } from '../../api/container.js';
 
 export type PlannedMount =
   | { kind: 'bind'; source: string; target: string; readonly: boolean; propagation: string; create: boolean }
-  | { kind: 'volume'; name: string; anonymous: boolean; target: string; readonly: boolean }
+  | {
+      kind: 'volume'; name: string; anonymous: boolean; target: string; readonly: boolean;
+      /** `--mount volume-driver=`, `volume-opt=`, `volume-label=`: used when the volume is created on first use. */
+      driver?: string; options?: Record<string, string>; labels?: Record<string, string>;
+    }
   | { kind: 'tmpfs'; target: string; options: string[] };
 
 const bad = (msg: string): Error => invalidArgument('container.mount_invalid', msg);
@@ -64,7 +68,13 @@ export function planMounts(hc: HostConfig, newVolumeName: () => string): Planned
       case 'volume': {
         const name = m.Source && m.Source !== '' ? m.Source : undefined;
         if (name !== undefined && !VOLUME_NAME.test(name)) throw bad(`invalid mount config for type "volume": invalid volume name "${name}"`);
-        out.push({ kind: 'volume', name: name ?? newVolumeName(), anonymous: name === undefined, target: m.Target, readonly: m.ReadOnly === true });
+        const vo = m.VolumeOptions;
+        out.push({
+          kind: 'volume', name: name ?? newVolumeName(), anonymous: name === undefined, target: m.Target, readonly: m.ReadOnly === true,
+          ...(vo?.DriverConfig?.Name ? { driver: vo.DriverConfig.Name } : {}),
+          ...(vo?.DriverConfig?.Options && Object.keys(vo.DriverConfig.Options).length > 0 ? { options: { ...vo.DriverConfig.Options } } : {}),
+          ...(vo?.Labels && Object.keys(vo.Labels).length > 0 ? { labels: { ...vo.Labels } } : {}),
+        });
         break;
       }
       case 'tmpfs': {

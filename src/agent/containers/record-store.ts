@@ -8,11 +8,14 @@ import { join } from 'node:path';
 import type { ContainerInspect } from '../../api/container.js';
 import { writeFileAtomic } from '../../lib/atomic-file.js';
 import type { Logger } from '../../lib/logger.js';
+import type { HostPortMapping, SandboxEndpoint } from '../exec/network.js';
 import type { PlannedMount } from './mounts.js';
 
 export interface ContainerRecord {
   inspect: ContainerInspect;
   mounts: PlannedMount[];
+  /** The container's network sandbox (docs/design/networking.md): the netns it joins and what it was wired with. */
+  network?: { netnsPath: string; endpoints: SandboxEndpoint[]; hostPorts: HostPortMapping[] };
 }
 
 export class RecordStore {

@@ -51,7 +51,7 @@ export function rlimits(ulimits: ContainerInspect['HostConfig']['Ulimits']): Rli
 }
 
 export interface SpecInputs {
-  record: { inspect: ContainerInspect; mounts: PlannedMount[] };
+  record: { inspect: ContainerInspect; mounts: PlannedMount[]; network?: { netnsPath: string } };
   image: ImageConfig;
   layers: string[];
   containerDir: string;
@@ -124,6 +124,9 @@ export function buildRuntimeSpec(i: SpecInputs): ContainerSpec {
     mounts,
     resources,
     sysctls: hc.Sysctls ?? {},
+    ...(i.record.network !== undefined
+      ? { namespaces: [{ type: 'mount' }, { type: 'network', path: i.record.network.netnsPath }, { type: 'uts' }, { type: 'pid' }, { type: 'ipc' }] }
+      : {}),
     logPath: c.LogPath,
     annotations: { 'io.shoal.container.name': c.Name },
   };

@@ -10,27 +10,31 @@
  *   all-or-nothing; a failed start deletes the runtime container).
  * - Names are unique; a name is taken from create until the container is removed.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { ContainerCreateRequest, ContainerInspect, ContainerSummary, HostConfig } from '../../api/container.js';
 import type { ShoalError } from '../../api/errors.js';
 import { conflict, invalidArgument, notFound } from '../../api/errors.js';
 import type { Filters } from '../../api/filters.js';
 import { rfc3339Nano, type Clock } from '../../lib/clock.js';
 import { newHexId } from '../../lib/ids.js';
+import { macForIp, parseIp } from '../../lib/cidr.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Random } from '../../lib/random.js';
 import type { AttachStreams, ExitStatus, Runtime } from '../exec/runtime.js';
+import type { HostPortMapping, NetworkHost, Sandbox, SandboxEndpoint } from '../exec/network.js';
 import { noSuchImage, parseAnyReference } from '../runtime/images/index.js';
 import type { ImageRecord, ImageStore, ImageUse } from '../runtime/images/store-port.js';
 import { normalizedHostConfig, parseSignal, validateCreateRequest } from './create-request.js';
 import { effectiveHealthcheck, runHealthchecks } from './health.js';
-import { mountPoints, planMounts } from './mounts.js';
+import { mountPoints, planMounts, type PlannedMount } from './mounts.js';
 import { canonicalName, generateName, isValidName } from './names.js';
 import { RecordStore, type ContainerRecord } from './record-store.js';
 import { buildRuntimeSpec, commandLine, mergeEnv } from './runtime-spec.js';
 import { DEFAULT_STOP_TIMEOUT_S } from './sizes.js';
 import { statusText } from './status-text.js';
+import { TaskFiles, type TaskFile } from './task-files.js';
+import { VolumeStore, type VolumeUse } from '../volumes/index.js';
 
 export interface ContainerServiceOptions {
   root: string;
@@ -46,7 +50,24 @@ export interface ContainerServiceOptions {
   swapLimitSupported: boolean;
   /** The host's resolv.conf content for containers. */
   resolvConf: () => string;
+  /** Wires containers onto swarm networks (docs/design/networking.md); without it, containers get loopback only. */
+  network?: NetworkHost;
+  /** The volume store (default: one over `volumesRoot`). */
+  volumes?: VolumeStore;
+  /** Where task files (secrets, configs) get their tmpfs: `<execRoot>/secrets/<id>` (default: the parent of `root`). */
+  execRoot?: string;
 }
+
+/** Create options that are not part of the Engine API body. */
+export interface CreateOptions {
+  /** A swarm task's secrets and configs (src/agent/containers/task-files.ts); never saved in the record. */
+  files?: readonly TaskFile[];
+  /** The networks to attach (in order: eth0 first) and host-mode published ports: a sandbox is made for them. */
+  network?: { endpoints: SandboxEndpoint[]; hostPorts: HostPortMapping[] };
+}
+
+const volumeUses = (mounts: readonly PlannedMount[]): VolumeUse[] =>
+  mounts.flatMap((m) => (m.kind === 'volume' ? [{ name: m.name, anonymous: m.anonymous, driver: m.driver, options: m.options, labels: m.labels }] : []));
 
 export const LIST_FILTERS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'health', 'network', 'volume', 'is-task'] as const;
 
@@ -74,11 +95,16 @@ export class ContainerService {
   private readonly live = new Map<string, Live>();
   private readonly log: Logger;
   private closed = false;
+  /** Named and anonymous volumes (docker's `/volumes` API is served from here too). */
+  readonly volumes: VolumeStore;
+  private readonly taskFiles: TaskFiles;
 
   constructor(private readonly o: ContainerServiceOptions) {
     this.records = new RecordStore(o.root, o.logger);
     this.log = o.logger.child({ component: 'containers' });
     mkdirSync(o.volumesRoot, { recursive: true, mode: 0o711 });
+    this.volumes = o.volumes ?? new VolumeStore({ root: o.volumesRoot, clock: o.clock, random: o.random, logger: o.logger });
+    this.taskFiles = new TaskFiles({ root: join(o.execRoot ?? dirname(o.root), 'secrets'), logger: o.logger });
   }
 
   // ------------------------------------------------------------------ lookup
@@ -99,7 +125,7 @@ export class ContainerService {
     return undefined;
   }
 
-  private volumeDir = (name: string): string => join(this.o.volumesRoot, name, '_data');
+  private volumeDir = (name: string): string => this.volumes.dataDir(name);
 
   /** Which container uses the image (a running one first), for image removal's conflict messages. */
   imageInUse(imageId: string): ImageUse | undefined {
@@ -128,6 +154,12 @@ export class ContainerService {
       const l: Live = { rec, exitWaiters: new Set(), pendingAttach: [], removeWaiters: new Set(), stopping: false, restartCount: rec.inspect.RestartCount };
       this.live.set(rec.inspect.Id, l);
       const st = states.get(rec.inspect.Id);
+      try {
+        this.volumes.reference(rec.inspect.Id, volumeUses(rec.mounts));
+        if (st?.status === 'running') this.volumes.markActive(rec.inspect.Id);
+      } catch (e) {
+        this.log.warn({ id: rec.inspect.Id, err: e instanceof Error ? e.message : String(e) }, 'the volumes of a container could not be referenced');
+      }
       const s = rec.inspect.State;
       if (st?.status === 'running') {
         s.Status = 'running';
@@ -147,11 +179,13 @@ export class ContainerService {
       }
       this.save(l);
     }
+    await this.volumes.settle();
+    await this.taskFiles.cleanup(new Set(this.live.keys()));
   }
 
   // ------------------------------------------------------------------ create
 
-  async create(body: unknown, requestedName: string | undefined): Promise<{ Id: string; Warnings: string[] }> {
+  async create(body: unknown, requestedName: string | undefined, opts: CreateOptions = {}): Promise<{ Id: string; Warnings: string[] }> {
     const req: ContainerCreateRequest = validateCreateRequest(body);
     let name: string;
     if (requestedName !== undefined && requestedName !== '') {
@@ -177,12 +211,20 @@ export class ContainerService {
     for (const [k] of Object.entries(hc.Sysctls ?? {})) if (k === '') throw invalidArgument('container.sysctl_invalid', 'invalid sysctl: empty name');
     if (req.StopSignal) parseSignal(req.StopSignal);
     const mounts = planMounts(hc, () => newHexId(this.o.random));
+    // `docker run -v /path` reaches the API as Config.Volumes: an anonymous volume unless something is mounted there.
+    for (const target of Object.keys(req.Volumes ?? {})) {
+      if (!target.startsWith('/')) throw invalidArgument('container.mount_invalid', `invalid volume specification: '${target}': mount path must be absolute`);
+      if (!mounts.some((m) => m.target === target)) mounts.push({ kind: 'volume', name: newHexId(this.o.random), anonymous: true, target, readonly: false });
+    }
     for (const m of mounts) {
       if (m.kind === 'bind' && !m.create && !existsSync(m.source)) {
         throw invalidArgument('container.bind_source_missing', `invalid mount config for type "bind": bind source path does not exist: ${m.source}`);
       }
     }
     if (hc.Init === true && !this.o.initBinary) throw invalidArgument('container.init_missing', 'docker-init binary not found: install tini to use --init');
+    this.volumes.check(volumeUses(mounts));
+    const files = opts.files ?? [];
+    for (const f of files) if (mounts.some((m) => m.target === f.target)) throw invalidArgument('container.mount_invalid', `Duplicate mount point: ${f.target}`);
 
     const id = newHexId(this.o.random);
     const now = rfc3339Nano(this.o.clock.now());
@@ -245,19 +287,40 @@ export class ContainerService {
     };
     const l: Live = { rec: { inspect, mounts }, exitWaiters: new Set(), pendingAttach: [], removeWaiters: new Set(), stopping: false, restartCount: 0 };
     try {
+      this.volumes.reference(id, volumeUses(mounts));
+      for (const f of await this.taskFiles.write(id, files)) {
+        mounts.push({ kind: 'bind', source: f.source, target: f.target, readonly: true, propagation: 'rprivate', create: false });
+      }
       mkdirSync(dir, { recursive: true, mode: 0o710 });
+      const sandbox = await this.wireNetwork(l, hostname, opts.network);
+      const hostLines = sandbox?.hostsEntries ?? [`127.0.1.1\t${hostname}`];
       writeFileSync(join(dir, 'hostname'), `${hostname}\n`);
-      writeFileSync(join(dir, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`);
-      writeFileSync(join(dir, 'resolv.conf'), this.o.resolvConf());
+      writeFileSync(join(dir, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${hostLines.join('\n')}\n`);
+      writeFileSync(join(dir, 'resolv.conf'), sandbox?.resolvConf ?? this.o.resolvConf());
       this.live.set(id, l);
       this.save(l);
     } catch (e) {
       this.live.delete(id);
       this.records.remove(id);
+      if (l.rec.network !== undefined) await this.o.network?.removeSandbox(id).catch(() => undefined);
+      await this.taskFiles.remove(id).catch(() => undefined);
+      await this.volumes.release(id, { removeAnonymous: true }).catch(() => undefined);
       throw e;
     }
     this.log.info({ id, name, image: req.Image }, 'container created');
     return { Id: id, Warnings: [] };
+  }
+
+  /** Makes the container's network sandbox and records it with docker's NetworkSettings; undefined without networks. */
+  private async wireNetwork(l: Live, hostname: string, want: CreateOptions['network']): Promise<Sandbox | undefined> {
+    if (want === undefined || (want.endpoints.length === 0 && want.hostPorts.length === 0)) return undefined;
+    const host = this.o.network;
+    if (host === undefined) throw invalidArgument('container.network_unavailable', 'this node has no container networking');
+    const c = l.rec.inspect;
+    const sandbox = await host.createSandbox({ containerId: c.Id, hostname, endpoints: want.endpoints, hostPorts: want.hostPorts });
+    l.rec.network = { netnsPath: sandbox.netnsPath, endpoints: want.endpoints, hostPorts: want.hostPorts };
+    c.NetworkSettings = networkSettings(sandbox.netnsPath, want.endpoints, want.hostPorts);
+    return sandbox;
   }
 
   // ------------------------------------------------------------------ start and run
@@ -279,10 +342,17 @@ export class ContainerService {
     const image: ImageRecord | undefined = await this.o.images.resolve(c.Image);
     if (!image) throw notFound('image.not_found', `No such image: ${c.Config.Image}`);
     for (const m of l.rec.mounts) {
-      if (m.kind === 'volume') mkdirSync(this.volumeDir(m.name), { recursive: true });
       if (m.kind === 'bind' && m.create && !existsSync(m.source)) mkdirSync(m.source, { recursive: true });
     }
     const hc = c.HostConfig;
+    const net = l.rec.network;
+    if (net !== undefined) {
+      // Made at create; given back at each exit: make it again (the same addresses) for this run.
+      const host = this.o.network;
+      if (host === undefined) throw invalidArgument('container.network_unavailable', 'this node has no container networking');
+      const sandbox = await host.createSandbox({ containerId: c.Id, hostname: c.Config.Hostname ?? c.Id.slice(0, 12), endpoints: net.endpoints, hostPorts: net.hostPorts });
+      net.netnsPath = sandbox.netnsPath;
+    }
     const spec = buildRuntimeSpec({
       record: l.rec,
       image: image.config,
@@ -294,6 +364,8 @@ export class ContainerService {
       swapLimitSupported: this.o.swapLimitSupported,
     });
     await this.o.runtime.delete(c.Id, { force: true });
+    // Mounts tmpfs and bind volumes at their _data (a no-op for plain ones); undone when the run ends.
+    await this.volumes.activate(c.Id);
     try {
       // Inside the try: the runtime's create is where a missing command fails (runc execs it), and docker records that.
       await this.o.runtime.create(spec, { stdin: c.Config.OpenStdin === true });
@@ -303,6 +375,7 @@ export class ContainerService {
       await this.o.runtime.start(c.Id);
     } catch (e) {
       await this.o.runtime.delete(c.Id, { force: true }).catch(() => undefined);
+      await this.volumes.deactivate(c.Id).catch(() => undefined);
       c.State.Error = e instanceof Error ? e.message : String(e);
       c.State.ExitCode = 128;
       this.save(l);
@@ -367,6 +440,10 @@ export class ContainerService {
     this.recordExit(l, exit, error);
     if (c.State.Health) delete c.State.Health;
     this.save(l);
+    void this.volumes.deactivate(c.Id).catch((e: unknown) => this.log.warn({ id: c.Id, err: e }, 'unmounting volumes failed'));
+    // Like docker, a stopped container gives back its network (addresses stay recorded; host ports are freed) before
+    // anyone waiting on the exit hears of it: the network host runs its changes in order.
+    if (l.rec.network !== undefined) void this.o.network?.removeSandbox(c.Id).catch((e: unknown) => this.log.warn({ id: c.Id, err: e }, 'removing the network sandbox failed'));
     this.log.info({ id: c.Id, exitCode: exit.exitCode, oomKilled: exit.oomKilled }, 'container exited');
     for (const w of l.exitWaiters) w({ code: exit.exitCode });
     l.exitWaiters.clear();
@@ -475,9 +552,9 @@ export class ContainerService {
     }
     l.run?.abort();
     await this.o.runtime.delete(c.Id, { force: true });
-    if (opts.volumes) {
-      for (const m of l.rec.mounts) if (m.kind === 'volume' && m.anonymous) rmSync(join(this.o.volumesRoot, m.name), { recursive: true, force: true });
-    }
+    await this.volumes.release(c.Id, { removeAnonymous: opts.volumes === true });
+    await this.taskFiles.remove(c.Id);
+    if (l.rec.network !== undefined) await this.o.network?.removeSandbox(c.Id);
     for (const p of l.pendingAttach.splice(0)) p.reject(noSuchContainer(c.Id));
     this.records.remove(c.Id);
     this.live.delete(c.Id);
@@ -596,4 +673,31 @@ export function hostResolvConf(path = '/etc/resolv.conf'): string {
   } catch {
     return '';
   }
+}
+
+/** docker's NetworkSettings for a container on swarm networks. */
+function networkSettings(netnsPath: string, endpoints: readonly SandboxEndpoint[], hostPorts: readonly HostPortMapping[]): ContainerInspect['NetworkSettings'] {
+  const networks: Record<string, unknown> = {};
+  for (const e of endpoints) {
+    const [ip = '', len = '0'] = e.address.split('/');
+    networks[e.network.name] = {
+      IPAMConfig: { IPv4Address: ip },
+      Links: null,
+      Aliases: e.aliases.length > 0 ? e.aliases : null,
+      MacAddress: macForIp(parseIp(ip) ?? 0),
+      NetworkID: e.network.id,
+      EndpointID: '',
+      Gateway: e.network.gateway,
+      IPAddress: ip,
+      IPPrefixLen: Number(len),
+      IPv6Gateway: '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      DriverOpts: null,
+      DNSNames: null,
+    };
+  }
+  const ports: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const p of hostPorts) ports[`${p.target}/${p.protocol}`] = [{ HostIp: '0.0.0.0', HostPort: String(p.published) }];
+  return { Networks: networks, Ports: ports, SandboxKey: netnsPath };
 }

@@ -25,7 +25,11 @@ import type { Labels, NodeDescription, Task, TaskStatus } from '../../api/types.
  * `Task.ServiceAnnotations`). Container names and the `com.docker.swarm.service.name` label need the name; when the
  * dispatcher leaves it out, the controller falls back to the service ID.
  */
-export type AgentTask = Task & { ServiceAnnotations?: { Name: string; Labels?: Labels } };
+export type AgentTask = Task & {
+  ServiceAnnotations?: { Name: string; Labels?: Labels };
+  /** The data of the secrets and configs the task's ContainerSpec references (base64), on the wire only. */
+  Payloads?: { Secrets: { ID: string; Data: string }[]; Configs: { ID: string; Data: string }[] };
+};
 
 /** A container's health as the task machine sees it: `none` when it has no healthcheck. Never `starting`. */
 export type HealthVerdict = 'none' | 'healthy' | 'unhealthy';

@@ -14,8 +14,11 @@ import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ContainerService } from '../containers/service.js';
 import type { AgentTask, ContainerStatus, Controller, EngineDescription, ExitResult, Executor, HealthVerdict } from '../exec/controller.js';
+import type { NetworkHost } from '../exec/network.js';
 import type { ImageStore } from '../runtime/images/index.js';
-import { containerName, createBody, stopGraceSeconds } from './container-config.js';
+import { taskFilesFor } from '../containers/task-files.js';
+import { containerName, containerSpecOf, createBody, stopGraceSeconds } from './container-config.js';
+import { taskNetworkOf } from './task-network.js';
 
 /** What the executor uses of ContainerService. */
 export type Containers = Pick<ContainerService, 'create' | 'start' | 'stop' | 'wait' | 'remove' | 'inspect'>;
@@ -29,6 +32,13 @@ export interface ContainerExecutorOptions {
   describe: () => EngineDescription | Promise<EngineDescription>;
   /** How often `health` looks at the container's health (ms); default 250. */
   healthPollMs?: number;
+  /** The node's container networking: ingress ports are reserved through it before a task that publishes them starts. */
+  network?: Pick<NetworkHost, 'reserveIngress'>;
+  /**
+   * How long a task on a network keeps running after its desired state left `running` (it is already out of DNS
+   * and the load balancers), so connections in flight can finish: Docker's 2 s by default.
+   */
+  drainMs?: number;
 }
 
 export class ContainerExecutor implements Executor {
@@ -86,7 +96,11 @@ class ContainerController implements Controller {
       }
     }
     signal.throwIfAborted();
-    await this.o.containers.create(body, this.name);
+    // The task's secrets and configs go on a tmpfs of the container's own, bound read-only (task-files.ts).
+    const files = taskFilesFor(containerSpecOf(this.task), this.task.Payloads);
+    const net = taskNetworkOf(this.task);
+    if (net.ingressPorts.length > 0 && this.o.network !== undefined) await this.o.network.reserveIngress(net.ingressPorts);
+    await this.o.containers.create(body, this.name, { files, network: { endpoints: net.endpoints, hostPorts: net.hostPorts } });
   }
 
   async start(signal: AbortSignal): Promise<void> {
@@ -125,6 +139,11 @@ class ContainerController implements Controller {
     signal.throwIfAborted();
     const c = this.find();
     if (!c) return undefined;
+    const drainMs = this.o.drainMs ?? 2000;
+    if (c.State.Running && drainMs > 0 && (this.task.NetworksAttachments?.length ?? 0) > 0) {
+      // Out of DNS and the VIP maps already (the manager's view dropped it): let connections in flight finish.
+      await this.o.clock.sleep(drainMs, signal).catch(() => undefined);
+    }
     if (c.State.Running || c.State.Restarting) await this.o.containers.stop(c.Id, { timeoutS: stopGraceSeconds(this.task) });
     const after = this.find();
     return after && after.State.Status === 'exited' ? { exitCode: after.State.ExitCode } : undefined;

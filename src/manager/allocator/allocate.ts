@@ -42,8 +42,14 @@ export function rebuildSpace(space: PortSpace, services: Iterable<Service>): voi
   for (const s of oldestFirst(services)) space.assign(s.ID, ingressClaims(s.Endpoint));
 }
 
+/**
+ * A service's virtual IPs (ipam/vips.ts), planned after its ports; a refusal (no free address) leaves the
+ * service unallocated with the reason, like a port conflict. Without one, stored VIPs are carried over.
+ */
+export type VipPlanner = (service: Service) => { ok: true; vips: NonNullable<Endpoint['VirtualIPs']> } | { ok: false; reason: string };
+
 /** Plans every service's Endpoint against the space, assigning the claims of those that change. */
-export function allocateEndpoints(space: PortSpace, services: ReadonlyMap<string, Service>): EndpointPass {
+export function allocateEndpoints(space: PortSpace, services: ReadonlyMap<string, Service>, vips?: VipPlanner): EndpointPass {
   const describe = describeService(services);
   const out: EndpointPass = { updates: [], refused: new Map(), allocated: new Map() };
   for (const service of oldestFirst(services.values())) {
@@ -52,11 +58,30 @@ export function allocateEndpoints(space: PortSpace, services: ReadonlyMap<string
       out.refused.set(service.ID, plan.reason);
       continue;
     }
+    let endpoint = plan.endpoint;
+    if (vips !== undefined) {
+      const v = vips(service);
+      if (!v.ok) {
+        out.refused.set(service.ID, v.reason);
+        continue;
+      }
+      endpoint = withVirtualIPs(endpoint, service, v.vips);
+    }
     space.assign(service.ID, plan.claims);
-    if (isAllocated(service, plan.endpoint)) out.allocated.set(service.ID, service.Version.Index);
-    else out.updates.push({ service, endpoint: plan.endpoint, claims: plan.claims });
+    if (isAllocated(service, endpoint)) out.allocated.set(service.ID, service.Version.Index);
+    else out.updates.push({ service, endpoint, claims: plan.claims });
   }
   return out;
+}
+
+/** The Endpoint with these VIPs: Docker shows `{"Spec":{}}` with neither ports nor VIPs, the EndpointSpec otherwise. */
+export function withVirtualIPs(endpoint: Endpoint, service: Service, vips: NonNullable<Endpoint['VirtualIPs']>): Endpoint {
+  const ports = endpoint.Ports ?? [];
+  return {
+    Spec: ports.length === 0 && vips.length === 0 ? {} : structuredClone(service.Spec.EndpointSpec ?? {}),
+    ...(ports.length === 0 ? {} : { Ports: ports }),
+    ...(vips.length === 0 ? {} : { VirtualIPs: vips.map((v) => ({ ...v })) }),
+  };
 }
 
 /** True when the stored Endpoint is the planned one. */

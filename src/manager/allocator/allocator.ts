@@ -5,14 +5,18 @@
  * it waits `batchDelayMs` on the clock to gather more, then runs a pass:
  * 1. every service whose Endpoint is not what its EndpointSpec calls for gets it written (published ports picked
  *    and booked); a service whose ports conflict is left alone and remembered with the reason;
- * 2. every NEW task of an allocated service becomes PENDING ("pending task scheduling"), carrying the service's
- *    Endpoint when it publishes ports; a task of a refused service stays NEW with the reason in `Status.Err`.
+ *    With it, the service's virtual IPs (ipam/vips.ts), in the same Endpoint write;
+ * 2. every network whose `NodeAddrs` is not one address per node gets it written (ipam/node-addrs.ts);
+ * 3. every NEW task of an allocated service becomes PENDING ("pending task scheduling"), carrying the service's
+ *    Endpoint when it publishes ports and its addresses on its networks (the networks voter, ipam/voter.ts); a
+ *    task of a refused service, or one whose network is missing or full, stays NEW with the reason in `Status.Err`.
+ * Addresses are held from the moment they are planned; the ones a write drops are freed once it is stored.
  * Writes go in transactions of `writeBatchSize`, each re-reading its objects: a service that changed since it was
  * planned, or a task that moved on, is left for the next pass. A version conflict (or an object deleted between
  * read and commit) retries from fresh reads.
  */
 import { isShoalError, unavailable } from '../../api/errors.js';
-import type { Service, Task } from '../../api/types.js';
+import type { Network, Service, Task } from '../../api/types.js';
 import type { Clock } from '../../lib/clock.js';
 import { rfc3339Nano } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
@@ -22,6 +26,8 @@ import type { ServiceAllocation } from './allocate.js';
 import { allocateEndpoints, oldestFirst, restore } from './allocate.js';
 import { AllocatorCache } from './cache.js';
 import { Inbox } from '../../store/core/watch-inbox.js';
+import type { NodeAddrsUpdate } from './ipam/index.js';
+import { networksVoter, planNodeAddrs, planVips, syncService } from './ipam/index.js';
 import { PortSpace } from './ports/index.js';
 import type { TaskVoter } from './task-ballot.js';
 import { awaitsAllocation, ballot, portsVoter } from './task-ballot.js';
@@ -36,8 +42,8 @@ export interface AllocatorOptions {
   /** The dynamic published-port range (default 30000–32767). */
   dynamicPorts?: { start: number; end: number };
   /**
-   * Voters besides ports (issue 5: networks and IPAM). Each sees the task and its service and says yes (with its
-   * part of the task), not yet, or no (with a reason).
+   * Voters besides ports and networks (which are built in). Each sees the task and its service and says yes (with
+   * its part of the task), not yet, or no (with a reason).
    */
   extraVoters?: (cache: AllocatorCache) => TaskVoter[];
 }
@@ -63,9 +69,9 @@ export class Allocator {
     const cache = new AllocatorCache(range === undefined ? new PortSpace() : new PortSpace(range.start, range.end));
     const rev = await store.rev();
     const view = store.view();
-    const [services, tasks] = await Promise.all([view.list('services'), view.list('tasks')]);
-    cache.load(services, tasks);
-    const voters = [portsVoter(cache), ...(this.o.extraVoters?.(cache) ?? [])];
+    const [services, tasks, networks, nodes] = await Promise.all([view.list('services'), view.list('tasks'), view.list('networks'), view.list('nodes')]);
+    cache.load(services, tasks, networks, nodes);
+    const voters = [portsVoter(cache), networksVoter(cache.ipam), ...(this.o.extraVoters?.(cache) ?? [])];
 
     const watching = new AbortController();
     const stop = (): void => watching.abort(signal.reason);
@@ -96,11 +102,20 @@ export class Allocator {
   }
 
   private async pass(cache: AllocatorCache, voters: readonly TaskVoter[]): Promise<void> {
-    const { updates, refused, allocated } = allocateEndpoints(cache.space, cache.services);
+    const { updates, refused, allocated } = allocateEndpoints(cache.space, cache.services, (s) => planVips(cache.ipam, s));
     cache.refused = refused;
     cache.allocated = allocated;
+    // A refused service gives back the VIPs planned for it in advance (it keeps the stored ones).
+    for (const id of refused.keys()) {
+      const s = cache.services.get(id);
+      if (s !== undefined) syncService(cache.ipam, s);
+    }
     let services = 0;
     for (let i = 0; i < updates.length; i += this.writeBatchSize) services += await this.writeServices(cache, updates.slice(i, i + this.writeBatchSize));
+
+    const nodeAddrs = planNodeAddrs(cache.ipam, cache.nodes);
+    let networks = 0;
+    for (let i = 0; i < nodeAddrs.length; i += this.writeBatchSize) networks += await this.writeNetworks(cache, nodeAddrs.slice(i, i + this.writeBatchSize));
 
     const stamp = rfc3339Nano(this.o.clock.now());
     const decided: Task[] = [];
@@ -110,7 +125,7 @@ export class Allocator {
     }
     let tasks = 0;
     for (let i = 0; i < decided.length; i += this.writeBatchSize) tasks += await this.writeTasks(cache, voters, decided.slice(i, i + this.writeBatchSize), stamp);
-    if (services + tasks + refused.size > 0) this.log.debug({ services, tasks, refused: refused.size, waiting: cache.waiting.size }, 'allocation pass');
+    if (services + networks + tasks + refused.size > 0) this.log.debug({ services, networks, tasks, refused: refused.size, waiting: cache.waiting.size }, 'allocation pass');
   }
 
   /** Writes planned Endpoints; a service changed meanwhile keeps its stored ports and is planned again later. */
@@ -131,8 +146,32 @@ export class Allocator {
     for (const s of written) {
       cache.services.set(s.ID, s);
       cache.allocated.set(s.ID, s.Version.Index);
+      syncService(cache.ipam, s); // VIPs on networks it left are free now that they are no longer stored
     }
-    for (const a of batch) if (!ok.has(a.service.ID)) restore(cache.space, cache.services.get(a.service.ID) ?? a.service);
+    for (const a of batch) {
+      if (ok.has(a.service.ID)) continue;
+      const stored = cache.services.get(a.service.ID) ?? a.service;
+      restore(cache.space, stored);
+      syncService(cache.ipam, stored);
+    }
+    return written.length;
+  }
+
+  /** Writes planned node addresses; a network changed meanwhile is planned again later. */
+  private async writeNetworks(cache: AllocatorCache, batch: readonly NodeAddrsUpdate[]): Promise<number> {
+    const written = await this.retrying(batch.length, async (tx) => {
+      const out: Network[] = [];
+      for (const u of batch) {
+        const cur = await tx.get('networks', u.network.Id);
+        if (cur === undefined || cur.Version?.Index !== u.network.Version?.Index) continue;
+        const next: Network = { ...cur, NodeAddrs: u.nodeAddrs };
+        tx.update('networks', next);
+        out.push(next);
+      }
+      return out;
+    });
+    // Stored now: addresses of nodes that are gone are free.
+    for (const n of written) cache.putNetwork(n);
     return written.length;
   }
 

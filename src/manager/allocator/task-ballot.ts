@@ -3,8 +3,8 @@
  * yes, each contributes its part and the task becomes PENDING with "pending task scheduling". A "not yet" leaves
  * the task NEW; a refusal with a reason leaves it NEW with the reason in `Status.Err`.
  *
- * Extension point: networks and IPAM (issue 5) join as another `TaskVoter` that waits for the service's networks
- * and VIPs and gives the task its `NetworksAttachments`. Ports are the only voter for now.
+ * Voters: ports (here), then networks (ipam/voter.ts: the task's `NetworksAttachments`); others can be added as
+ * more `TaskVoter`s.
  */
 import { TaskState } from '../../api/task-state.js';
 import type { Endpoint, Service, Task } from '../../api/types.js';

@@ -13,9 +13,20 @@ export interface Pki {
   tlsInfo(caCertPem: string): TLSInfo;
 }
 
+/**
+ * Seals secret data for the store and opens it again (src/ca/secret-box.ts `SecretBox`), so this folder never
+ * touches node:crypto. Base64 in, base64 out; sealed values look like `shoal-enc:v1:…`.
+ */
+export interface SecretSealer {
+  seal(base64Data: string): string;
+  open(stored: string): string;
+}
+
 export interface ControlDeps {
   store: Store;
   clock: Clock;
   random: Random;
   pki: Pki;
+  /** Present on managers; the secret use-cases require it (`SecretDeps`). */
+  secretBox?: SecretSealer;
 }

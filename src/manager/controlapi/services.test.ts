@@ -127,7 +127,6 @@ describe('controlapi services: create', () => {
     await deps.store.update((tx) => {
       tx.create('networks', aNetwork('n1' + 'a'.repeat(23), 'lab_default'));
       tx.create('networks', aNetwork('n2' + 'b'.repeat(23), 'backend'));
-      tx.create('networks', aNetwork('n3' + 'c'.repeat(23), 'ingress', { Ingress: true }));
       tx.create('networks', aNetwork('n4' + 'd'.repeat(23), 'bridge', { Scope: 'local', Driver: 'bridge' }));
     });
     const { service } = await createService(

@@ -6,7 +6,9 @@ import { invalidArgument, notFound } from '../../api/errors.js';
 import { defaultSwarmSpec, mergeSwarmSpec, swarmDefaults } from '../../api/swarm-spec.js';
 import type { Cluster, Node, NodeDescription, Swarm, SwarmSpec } from '../../api/types.js';
 import { rfc3339Nano } from '../../lib/clock.js';
+import { newId } from '../../lib/ids.js';
 import type { ControlDeps } from './deps.js';
+import { ingressNetwork } from './networks.js';
 
 export interface InitClusterInput {
   clusterId: string;
@@ -61,9 +63,12 @@ export async function initCluster(deps: ControlDeps, input: InitClusterInput): P
     Status: { State: 'ready', Addr: input.nodeAddr },
     ManagerStatus: { Leader: true, Reachability: 'reachable', Addr: input.advertiseAddr },
   };
+  // The routing mesh's network (networks.ts): the first block of the configured pool, in the init transaction.
+  const ingress = ingressNetwork(newId(deps.random), now, cluster);
   const { rev } = await deps.store.update((tx) => {
     tx.create('cluster', cluster);
     tx.create('nodes', node);
+    tx.create('networks', ingress);
   });
   cluster.Version = { Index: rev };
   node.Version = { Index: rev };

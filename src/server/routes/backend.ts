@@ -4,7 +4,7 @@
  */
 import type { ContainerInspect, ContainerSummary } from '../../api/container.js';
 import type { Filters } from '../../api/filters.js';
-import type { Node, Service, Swarm, Task } from '../../api/types.js';
+import type { Config, Network, Node, Secret, Service, Swarm, Task } from '../../api/types.js';
 
 export interface SwarmUpdateRequest {
   version: number;
@@ -139,6 +139,69 @@ export interface TaskBackend {
   logs(taskId: string, opts: SwarmLogsOptions, signal: AbortSignal): Promise<AsyncIterable<TaskLogLine>>;
 }
 
+// ------------------------------------------------------------------ secrets and configs (issue 5)
+
+/** `/secrets/*` and `/configs/*` (one shape for both; a secret's answers never carry its data). */
+export interface SecretLikeBackend<T> {
+  /** `POST /<kind>s/create` with the untrusted spec. */
+  create(spec: unknown): Promise<{ ID: string }>;
+  /** `GET /<kind>s` with filters `id`, `name`, `names`, `label`. */
+  list(filters: Filters): Promise<T[]>;
+  /** `GET /<kind>s/{id}`: by ID, name or ID prefix. */
+  inspect(ref: string): Promise<T>;
+  /** `POST /<kind>s/{id}/update?version=N`: labels only. */
+  update(ref: string, version: number, spec: unknown): Promise<void>;
+  /** `DELETE /<kind>s/{id}`. */
+  remove(ref: string): Promise<void>;
+}
+
+export type SecretBackend = SecretLikeBackend<Secret>;
+export type ConfigBackend = SecretLikeBackend<Config>;
+
+// ------------------------------------------------------------------ networks (issue 5)
+
+/** A network as `GET /networks/{id}` renders it; `Peers` only with `verbose=true`. */
+export type NetworkResource = Network & { Peers?: { Name: string; IP: string }[] };
+
+export interface NetworkBackend {
+  /** `POST /networks/create` (the untrusted body) → `{Id, Warning}`. */
+  create(body: unknown): Promise<{ Id: string; Warning: string }>;
+  /** `GET /networks`. */
+  list(filters: Filters): Promise<Network[]>;
+  /** `GET /networks/{id}`: by ID, name or ID prefix; `scope` ('' = any), `verbose` adds `Peers`. */
+  inspect(ref: string, opts: { verbose: boolean; scope: string }): Promise<NetworkResource>;
+  /** `DELETE /networks/{id}`. */
+  remove(ref: string): Promise<void>;
+  /** `POST /networks/prune` → the names removed. */
+  prune(filters: Filters): Promise<string[]>;
+}
+
+// ------------------------------------------------------------------ volumes (issue 5)
+
+/** docker's `Volume` JSON (API 1.47). */
+export interface VolumeResource {
+  CreatedAt: string;
+  Driver: string;
+  Labels: Record<string, string> | null;
+  Mountpoint: string;
+  Name: string;
+  Options: Record<string, string> | null;
+  Scope: string;
+  UsageData?: { Size: number; RefCount: number };
+}
+
+export interface VolumeBackend {
+  /** `GET /volumes` (filters `name`, `label`, `dangling`, `driver`). */
+  list(filters: Filters): Promise<VolumeResource[]>;
+  /** `POST /volumes/create` with the untrusted body; an existing name answers the existing volume. */
+  create(body: unknown): Promise<VolumeResource>;
+  inspect(name: string): Promise<VolumeResource>;
+  /** `DELETE /volumes/{name}?force=`: refused while a container uses it. */
+  remove(name: string, force: boolean): Promise<void>;
+  /** `POST /volumes/prune` (filters `label`, `label!`, `all`). */
+  prune(filters: Filters): Promise<{ VolumesDeleted: string[] | null; SpaceReclaimed: number }>;
+}
+
 /** `GET /distribution/{name}/json` (docker-engine-api.md §9): the registry's descriptor and platforms of an image. */
 export interface DistributionInspect {
   Descriptor: { mediaType: string; digest: string; size: number; urls?: string[] };
@@ -168,4 +231,11 @@ export interface EngineBackend {
   services?: ServiceBackend;
   tasks?: TaskBackend;
   distribution?: DistributionBackend;
+  /** Swarm networks (issue 5); see NetworkBackend. */
+  networks?: NetworkBackend;
+  /** Secrets and configs (issue 5); without them the routes answer 503 like the other manager APIs. */
+  secrets?: SecretBackend;
+  configs?: ConfigBackend;
+  /** Local volumes (issue 5). */
+  volumes?: VolumeBackend;
 }

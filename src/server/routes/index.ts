@@ -7,11 +7,14 @@ import { Router } from '../router.js';
 import type { EngineBackend } from './backend.js';
 import { containerRoutes } from './containers.js';
 import { imageRoutes } from './images.js';
+import { networkRoutes } from './networks.js';
 import { nodeRoutes } from './nodes.js';
+import { secretRoutes } from './secrets.js';
 import { distributionRoutes, serviceRoutes } from './services.js';
 import { swarmRoutes } from './swarm.js';
 import { systemRoutes } from './system.js';
 import { taskRoutes } from './tasks.js';
+import { volumeRoutes } from './volumes.js';
 
 export type { EngineBackend } from './backend.js';
 
@@ -25,5 +28,8 @@ export function engineRouter(backend: EngineBackend): Router {
   serviceRoutes(router, backend);
   taskRoutes(router, backend);
   distributionRoutes(router, backend);
+  volumeRoutes(router, backend);
+  networkRoutes(router, backend);
+  secretRoutes(router, backend);
   return router;
 }

@@ -1,0 +1,169 @@
+/**
+ * End to end, on the real kernel: a one-node swarm whose daemon runs in a network namespace this test makes, driven
+ * by the unmodified docker CLI. Overlay networks (the bridge data path), task addresses, the embedded DNS at
+ * 127.0.0.11, VIP load balancing and the ingress routing mesh in nftables, host-mode ports, secrets, configs and
+ * volumes in tasks, and a clean kernel once everything is removed.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { netnsPrefixFor } from '../../src/agent/network/names.js';
+import { buildImageTar } from '../fixtures/images/build.js';
+import { run, startDaemon, type RunResult, type TestDaemon } from '../harness/daemon.js';
+import { freePort } from '../harness/registry.js';
+
+const ok = (r: RunResult, what: string): string => {
+  assert.equal(r.code, 0, `${what} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+};
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+const NS = `shltest-net-${process.pid.toString(36)}`;
+const inNs = (...args: string[]): Promise<RunResult> => run('ip', ['netns', 'exec', NS, ...args], { timeoutMs: 15000 });
+const nsLines = (...args: string[]): string[] =>
+  spawnSync('ip', ['netns', 'exec', NS, ...args], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((l) => l.trim() !== '');
+
+describe('networks, DNS, VIPs, the routing mesh, secrets, configs and volumes on the real kernel', () => {
+  let d: TestDaemon;
+  /** `hostname=<container hostname> version=1` from the web image, through the mesh. */
+  const get = async (url: string): Promise<string> => ok(await inNs('busybox', 'wget', '-qO-', url), `GET ${url}`).trim();
+  const containerOf = async (service: string): Promise<string[]> =>
+    ok(await d.docker('ps', '-q', '--filter', `label=com.docker.swarm.service.name=${service}`), 'ps').split('\n').filter((l) => l !== '');
+
+  before(async () => {
+    spawnSync('ip', ['netns', 'del', NS]);
+    assert.equal(spawnSync('ip', ['netns', 'add', NS]).status, 0);
+    assert.equal(spawnSync('ip', ['-n', NS, 'link', 'set', 'lo', 'up']).status, 0);
+    // The embedded DNS forwards to an upstream that does not answer: no test query may leave the machine.
+    d = await startDaemon({ hostname: 'net-e2e', netns: NS, daemonArgs: ['--dns-upstream', '127.0.0.1:9'] });
+    ok(await d.docker('load', '-i', (await buildImageTar('web')).path), 'load web');
+    ok(await d.docker('load', '-i', (await buildImageTar('misbehave')).path), 'load misbehave');
+    const port = await freePort();
+    ok(await d.docker('swarm', 'init', '--advertise-addr', `127.0.0.1:${port}`, '--listen-addr', `127.0.0.1:${port}`), 'swarm init');
+  });
+  after(async () => {
+    await d?.[Symbol.asyncDispose]();
+    spawnSync('ip', ['netns', 'del', NS]);
+  });
+
+  it('publishes a 5-replica service on the ingress mesh: 50 requests to 127.0.0.1 reach all 5 tasks', async () => {
+    ok(await d.docker('network', 'create', '-d', 'overlay', 'appnet'), 'network create');
+    ok(await d.docker('service', 'create', '--name', 'web', '--replicas', '5', '--network', 'appnet', '-p', '8080:80', 'shoal-test/web:1'), 'service create');
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 50; i++) {
+      const body = await get('http://127.0.0.1:8080/');
+      const host = /hostname=(\S+)/.exec(body)?.[1] ?? body;
+      seen.set(host, (seen.get(host) ?? 0) + 1);
+    }
+    assert.equal(seen.size, 5, `50 requests reached ${seen.size} tasks: ${JSON.stringify([...seen])}`);
+  });
+
+  it('a second service resolves the first by name (VIP) and tasks.<name> (task addresses), and reaches it over the VIP', async () => {
+    ok(await d.docker('service', 'create', '--name', 'client', '--network', 'appnet', 'shoal-test/misbehave:1', 'sleep', '3600'), 'client');
+    const [client] = await containerOf('client');
+    assert.ok(client);
+    const vip = ok(await d.docker('service', 'inspect', 'web', '--format', '{{range .Endpoint.VirtualIPs}}{{.Addr}} {{end}}'), 'vips');
+    const ns = ok(await d.docker('exec', client, 'nslookup', 'web'), 'nslookup web');
+    assert.match(ns, /Server:\s+127\.0\.0\.11/);
+    const answered = [...ns.split('Name:')[1]?.matchAll(/Address:\s*(\d+\.\d+\.\d+\.\d+)/g) ?? []].map((m) => m[1]);
+    assert.equal(answered.length, 1, ns);
+    assert.ok(vip.includes(`${answered[0]}/`), `web resolves to ${answered[0]}, a VIP of ${vip}`);
+    const tasks = ok(await d.docker('exec', client, 'nslookup', 'tasks.web'), 'nslookup tasks.web');
+    assert.equal([...(tasks.split('Name:').slice(1).join('').matchAll(/Address:\s*(\d+\.\d+\.\d+\.\d+)/g))].length, 5, tasks);
+    assert.match(ok(await d.docker('exec', client, 'wget', '-qO-', 'http://web/'), 'wget web'), /hostname=\S+ version=1/);
+    const missing = await d.docker('exec', client, 'nslookup', 'no-such-service');
+    assert.notEqual(missing.code, 0, 'an unknown name does not resolve');
+  });
+
+  it('a killed task gets no more requests once it is gone', async () => {
+    const before = await containerOf('web');
+    const victim = before[0] ?? '';
+    const victimHost = ok(await d.docker('inspect', victim, '--format', '{{.Config.Hostname}}'), 'inspect').trim();
+    ok(await d.docker('kill', victim), 'kill');
+    await until('the killed task to be replaced', async () => {
+      const now = await containerOf('web');
+      return now.length === 5 && !now.includes(victim) ? true : undefined;
+    });
+    // The replacement is in the load balancer once running; give its httpd the moment it needs to listen.
+    await until('the mesh to answer from every task', async () => {
+      for (let i = 0; i < 5; i++) await get('http://127.0.0.1:8080/');
+      return true;
+    });
+    for (let i = 0; i < 30; i++) assert.doesNotMatch(await get('http://127.0.0.1:8080/'), new RegExp(`hostname=${victimHost}\\b`));
+  });
+
+  it('a host-mode port answers on the node and reaches its task', async () => {
+    ok(await d.docker('service', 'create', '--name', 'hostweb', '--publish', 'mode=host,published=8081,target=80', '--network', 'appnet', 'shoal-test/web:1'), 'hostweb');
+    const [c] = await containerOf('hostweb');
+    const host = ok(await d.docker('inspect', c ?? '', '--format', '{{.Config.Hostname}}'), 'inspect').trim();
+    assert.equal(await get('http://127.0.0.1:8081/'), `hostname=${host} version=1`);
+  });
+
+  it('a secret, a config and a volume are visible in the task; the volume outlives the task', async () => {
+    const env = { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: `${d.dir}/docker-config` };
+    ok(await run('docker', ['secret', 'create', 'db_pw', '-'], { env, input: 's3cret' }), 'secret create');
+    ok(await run('docker', ['config', 'create', 'app_conf', '-'], { env, input: 'key=value\n' }), 'config create');
+    ok(
+      await d.docker('service', 'create', '--name', 'files', '--secret', 'source=db_pw,mode=0400,uid=1000', '--config', 'source=app_conf,target=/etc/app.conf',
+        '--mount', 'type=volume,source=appdata,target=/data', 'shoal-test/misbehave:1', 'sleep', '3600'),
+      'service create files',
+    );
+    const [c] = await containerOf('files');
+    assert.ok(c);
+    assert.equal(ok(await d.docker('exec', c, 'cat', '/run/secrets/db_pw'), 'cat secret'), 's3cret');
+    assert.equal(ok(await d.docker('exec', c, 'stat', '-c', '%a %u', '/run/secrets/db_pw'), 'stat secret').trim(), '400 1000');
+    assert.equal(ok(await d.docker('exec', c, 'cat', '/etc/app.conf'), 'cat config'), 'key=value\n');
+    ok(await d.docker('exec', c, 'sh', '-c', 'echo kept > /data/x'), 'write the volume');
+    const inUse = await d.docker('volume', 'rm', 'appdata');
+    assert.notEqual(inUse.code, 0, 'a volume in use is not removed');
+    assert.match(inUse.stderr, /volume is in use/);
+    ok(await d.docker('service', 'update', '--force', 'files'), 'update --force');
+    const [c2] = await until('the new task', async () => {
+      const now = await containerOf('files');
+      return now.length === 1 && now[0] !== c ? now : undefined;
+    });
+    assert.equal(ok(await d.docker('exec', c2 ?? '', 'cat', '/data/x'), 'read the volume'), 'kept\n');
+  });
+
+  it('removing everything leaves no veth, bridge, nft table, netns or mount behind', async () => {
+    for (const s of ['web', 'client', 'hostweb', 'files']) ok(await d.docker('service', 'rm', s), `service rm ${s}`);
+    await until('every task container to be gone', async () => ((await d.docker('ps', '-aq')).stdout.trim() === '' ? true : undefined));
+    ok(await d.docker('network', 'rm', 'appnet'), 'network rm');
+    ok(await d.docker('volume', 'rm', 'appdata'), 'volume rm');
+    const links = async (): Promise<string[]> => nsLines('ip', '-o', 'link').map((l) => l.split(':')[1]?.trim().split('@')[0] ?? '');
+    await until('only lo and the ingress bridge left', async () => {
+      const l = await links();
+      if (l.length > 2) throw new Error(`links: ${l.join(' ')}`);
+      return true;
+    });
+    ok(await d.docker('swarm', 'leave', '--force'), 'swarm leave');
+    await until('only lo left', async () => {
+      const l = await links();
+      if (l.join(' ') !== 'lo') throw new Error(`links: ${l.join(' ')}`);
+      return true;
+    });
+    assert.deepEqual(nsLines('nft', 'list', 'tables'), [], 'no nft table left');
+    const prefix = netnsPrefixFor(join(d.dir, 'exec'));
+    assert.deepEqual(readdirSync('/run/netns').filter((n) => n.startsWith(prefix)), [], 'no container netns left');
+    const mounts = spawnSync('cat', ['/proc/self/mountinfo'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(d.dir));
+    assert.deepEqual(mounts, [], 'no mount left under the daemon roots');
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * An in-memory NetworkHost (DESIGN §4.3: fakes only at process boundaries) that passes the same contract as the
+ * real HostNetwork (test/contracts/network.ts). The "kernel" is a `FakeNetworkMachine`: netns, bridges and their
+ * addresses, the node table, and ports other processes hold (`occupy`). A second FakeNetworkHost on the same
+ * machine finds the sandboxes again, as a restarted daemon would. It refuses what the real one refuses (the same
+ * request validation, host-port and ingress conflicts with the same messages) and records every view applied.
+ */
+import { conflict, invalidArgument } from '../../src/api/errors.js';
+import type { HostPortMapping, NetworkHost, NodeNetworkView, Sandbox, SandboxRequest } from '../../src/agent/exec/network.js';
+import { parseCidr } from '../../src/lib/cidr.js';
+import { hostsEntriesFor, portKey, resolvConfFor, validateSandboxRequest } from '../../src/agent/network/sandbox.js';
+
+export class FakeNetworkMachine {
+  /** By container ID: the request a sandbox was made from. */
+  readonly sandboxes = new Map<string, SandboxRequest>();
+  /** By network ID: the addresses on its bridge. */
+  readonly bridges = new Map<string, Set<string>>();
+  /** Node tables present. */
+  readonly tables = new Set<string>();
+  /** 'port/protocol' held by some other process: reservations of them fail. */
+  readonly occupied = new Set<string>();
+  /** 'port/protocol' held by a host on this machine. */
+  readonly held = new Set<string>();
+
+  occupy(protocol: 'tcp' | 'udp', port: number): void {
+    this.occupied.add(portKey({ protocol, published: port }));
+  }
+}
+
+export interface FakeNetworkOptions {
+  machine?: FakeNetworkMachine;
+  nodeTable?: string;
+  hostResolvConf?: string;
+}
+
+export class FakeNetworkHost implements NetworkHost {
+  readonly machine: FakeNetworkMachine;
+  /** Every view applied, in order (bursts coalesce as the real one's do not necessarily: each call is recorded). */
+  readonly views: { view: NodeNetworkView; nodeId: string }[] = [];
+  private readonly ingress = new Set<string>();
+  private readonly table: string;
+  private readonly resolv: string;
+  private closed = false;
+
+  constructor(opts: FakeNetworkOptions = {}) {
+    this.machine = opts.machine ?? new FakeNetworkMachine();
+    this.table = opts.nodeTable ?? 'shoal';
+    this.resolv = opts.hostResolvConf ?? '';
+  }
+
+  private live(): void {
+    if (this.closed) throw new Error('FakeNetworkHost: closed');
+  }
+
+  async createSandbox(req: SandboxRequest): Promise<Sandbox> {
+    this.live();
+    validateSandboxRequest(req);
+    const m = this.machine;
+    if (!m.sandboxes.has(req.containerId)) {
+      const taken = req.hostPorts.find((p) => m.held.has(portKey(p)) || m.occupied.has(portKey(p)));
+      if (taken) throw conflict('network.port_allocated', `Bind for 0.0.0.0:${taken.published} failed: port is already allocated`);
+      for (const p of req.hostPorts) m.held.add(portKey(p));
+      for (const ep of req.endpoints) {
+        if (!m.bridges.has(ep.network.id)) m.bridges.set(ep.network.id, new Set([`${ep.network.gateway}/${parseCidr(ep.network.subnet)?.len ?? 32}`]));
+      }
+      m.sandboxes.set(req.containerId, structuredClone(req));
+      if (req.hostPorts.length > 0) m.tables.add(this.table);
+    }
+    const stored = m.sandboxes.get(req.containerId) ?? req;
+    return { netnsPath: `/run/netns/fake-${req.containerId.slice(0, 12)}`, resolvConf: resolvConfFor(this.resolv), hostsEntries: hostsEntriesFor(stored) };
+  }
+
+  async removeSandbox(containerId: string): Promise<void> {
+    this.live();
+    if (!/^[0-9a-f]{12,64}$/.test(containerId)) throw invalidArgument('network.invalid_container_id', `containerId: invalid container ID ${JSON.stringify(containerId)}`);
+    const req = this.machine.sandboxes.get(containerId);
+    if (req) {
+      for (const p of req.hostPorts) this.machine.held.delete(portKey(p));
+      this.machine.sandboxes.delete(containerId);
+    }
+  }
+
+  async applyView(view: NodeNetworkView, nodeId: string): Promise<void> {
+    this.live();
+    this.views.push({ view: structuredClone(view), nodeId });
+    const m = this.machine;
+    const wanted = new Set<string>();
+    for (const e of view.networks) {
+      const cfg = e.network.IPAM.Config[0];
+      const len = cfg?.Subnet === undefined ? undefined : parseCidr(cfg.Subnet)?.len;
+      if (!cfg?.Gateway || len === undefined) continue;
+      wanted.add(e.network.Id);
+      const addrs = [`${cfg.Gateway}/${len}`, ...(e.nodeAddr ? [e.nodeAddr] : []), ...e.services.filter((s) => s.mode === 'vip' && s.vip).map((s) => `${s.vip ?? ''}/32`)];
+      m.bridges.set(e.network.Id, new Set(addrs));
+    }
+    const attached = new Set([...m.sandboxes.values()].flatMap((r) => r.endpoints.map((ep) => ep.network.id)));
+    for (const id of [...m.bridges.keys()]) if (!wanted.has(id) && !attached.has(id)) m.bridges.delete(id);
+    m.tables.add(this.table);
+  }
+
+  async reserveIngress(ports: HostPortMapping[]): Promise<void> {
+    this.live();
+    for (const p of ports) {
+      const key = portKey(p);
+      if (this.ingress.has(key)) continue;
+      if (this.machine.held.has(key) || this.machine.occupied.has(key)) {
+        throw conflict('network.ingress_port_in_use', `ingress port ${p.published}/${p.protocol} is already in use on this node by another process`);
+      }
+      this.ingress.add(key);
+      this.machine.held.add(key);
+    }
+  }
+
+  async sandboxes(): Promise<string[]> {
+    this.live();
+    return [...this.machine.sandboxes.keys()].sort();
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    for (const k of this.ingress) this.machine.held.delete(k);
+    this.ingress.clear();
+    return Promise.resolve();
+  }
+
+  async teardown(): Promise<void> {
+    this.live();
+    const m = this.machine;
+    m.sandboxes.clear();
+    m.bridges.clear();
+    m.tables.delete(this.table);
+    m.held.clear();
+    this.ingress.clear();
+  }
+}
