@@ -33,6 +33,8 @@ export interface NetworkViewEntry {
   /** This node's load-balancer address on the network, `a.b.c.d/len` (once allocated). */
   nodeAddr?: string;
   services: NetworkViewService[];
+  /** Plain containers attached to the network (`docker run --network`), for DNS: name and aliases → address. */
+  containers?: { name: string; aliases: string[]; addr: string }[];
 }
 
 export interface NodeNetworkView {

@@ -47,7 +47,7 @@ type Json = Record<string, unknown>;
 
 
 /** The gRPC code names dockerd prints in `rpc error: code = <Code> desc = ...`. */
-export type GrpcCode = 'InvalidArgument' | 'NotFound' | 'AlreadyExists' | 'FailedPrecondition' | 'Unimplemented' | 'Unknown';
+export type GrpcCode = 'InvalidArgument' | 'NotFound' | 'AlreadyExists' | 'FailedPrecondition' | 'Unimplemented' | 'Unknown' | 'PermissionDenied';
 
 /**
  * An error swarmkit reports over gRPC, with the text dockerd passes on: `rpc error: code = <grpc> desc = <desc>`.

@@ -347,6 +347,20 @@ export interface Network {
   Version?: Version;
   /** Internal: the allocator's LB address per node (`a.b.c.d/len`); never rendered to clients. */
   NodeAddrs?: Record<string, string>;
+  /**
+   * Internal: plain containers attached to this (attachable) network, by container ID (`docker run --network`).
+   * The daemon asks (`Addr` absent), the allocator answers with an address; never rendered to clients.
+   */
+  Attachments?: Record<string, NetworkContainerAttachment>;
+}
+
+export interface NetworkContainerAttachment {
+  NodeID: string;
+  /** The container's name (DNS answers it on this network). */
+  Name: string;
+  Aliases?: string[];
+  /** `a.b.c.d/len`, once the allocator gave one. */
+  Addr?: string;
 }
 
 export interface SecretSpec {

@@ -6,6 +6,7 @@
  * Invariants: the local state file is written last during init, so a crash mid-init leaves a node that is not
  * in a swarm (and the leftovers are cleared by the next init); lifecycle operations run one at a time.
  */
+import { withSwarmNetworks } from './container-networks.js';
 import { invalidArgument, messages, unavailable } from '../api/errors.js';
 import { defaultSwarmSpec, mergeSwarmSpec, swarmDefaults } from '../api/swarm-spec.js';
 import type { Node, NodeDescription, Swarm } from '../api/types.js';
@@ -86,7 +87,14 @@ export class Daemon implements EngineBackend {
   private runtime: SwarmRuntime | undefined;
 
   constructor(private readonly opts: DaemonOptions) {
-    this.containers = opts.containers;
+    // `docker run --network` on an attachable swarm network: the manager gives the container its address.
+    this.containers = withSwarmNetworks(opts.containers, {
+      deps: () => this.deps(),
+      nodeId: () => this.state?.nodeId,
+      containers: opts.agent.containers,
+      clock: opts.clock,
+      logger: opts.logger,
+    });
     this.images = opts.images;
     this.services = serviceBackend(() => this.deps(), opts.agent.containers);
     this.networks = networkBackend(() => this.deps());

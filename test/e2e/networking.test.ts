@@ -5,7 +5,7 @@
  * volumes in tasks, and a clean kernel once everything is removed.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -117,6 +117,102 @@ describe('networks, DNS, VIPs, the routing mesh, secrets, configs and volumes on
     assert.equal(await get('http://127.0.0.1:8081/'), `hostname=${host} version=1`);
   });
 
+  it('--publish-add and --publish-rm take effect at once', async () => {
+    ok(await d.docker('service', 'update', '--detach', '--publish-add', '8082:80', 'web'), 'publish-add');
+    assert.match(await until('8082 to answer', async () => get('http://127.0.0.1:8082/'), 10000), /hostname=\S+ version=1/);
+    // docker's --publish-rm names the target port: both 8080→80 and 8082→80 go.
+    ok(await d.docker('service', 'update', '--detach', '--publish-rm', '80', 'web'), 'publish-rm');
+    for (const port of [8080, 8082]) {
+      await until(`${port} to stop answering`, async () => ((await inNs('busybox', 'wget', '-qO-', `http://127.0.0.1:${port}/`)).code !== 0 ? true : undefined), 10000);
+    }
+  });
+
+  it('names on another network are invisible', async () => {
+    ok(await d.docker('network', 'create', '-d', 'overlay', 'othernet'), 'network create othernet');
+    ok(await d.docker('service', 'create', '--name', 'loner', '--network', 'othernet', 'shoal-test/misbehave:1', 'sleep', '3600'), 'loner');
+    const [c] = await containerOf('loner');
+    assert.notEqual((await d.docker('exec', c ?? '', 'nslookup', 'web')).code, 0, 'web is not visible from othernet');
+    assert.notEqual((await d.docker('exec', c ?? '', 'nslookup', 'tasks.web')).code, 0);
+    assert.match(ok(await d.docker('exec', c ?? '', 'nslookup', 'loner'), 'its own name'), /Name:\s+loner/);
+    ok(await d.docker('service', 'rm', 'loner'), 'rm loner');
+  });
+
+  it('docker run --network on an attachable network: the container gets an address, finds services, is found by them', async () => {
+    ok(await d.docker('network', 'create', '-d', 'overlay', '--attachable', 'attnet'), 'network create --attachable');
+    ok(await d.docker('service', 'create', '--name', 'attweb', '--network', 'attnet', 'shoal-test/web:1'), 'attweb');
+    ok(await d.docker('run', '-d', '--name', 'probe', '--network', 'attnet', 'shoal-test/misbehave:1', 'sleep', '3600'), 'run --network');
+    const ip = ok(await d.docker('inspect', 'probe', '--format', '{{(index .NetworkSettings.Networks "attnet").IPAddress}}'), 'inspect').trim();
+    assert.match(ip, /^10\.\d+\.\d+\.\d+$/);
+    assert.match(ok(await d.docker('exec', 'probe', 'wget', '-qO-', 'http://attweb/'), 'wget attweb'), /hostname=\S+ version=1/);
+    const [task] = await containerOf('attweb');
+    const found = ok(await d.docker('exec', task ?? '', 'nslookup', 'probe'), 'nslookup probe');
+    assert.match(found, new RegExp(`Address:\\s*${ip.replace(/\./g, '\\.')}`));
+    const refused = await d.docker('run', '-d', '--name', 'nope', '--network', 'appnet', 'shoal-test/misbehave:1', 'sleep', '1');
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /network appnet not manually attachable/);
+    const inUse = await d.docker('network', 'rm', 'attnet');
+    assert.notEqual(inUse.code, 0, 'a network a container is on is not removed');
+    ok(await d.docker('rm', '-f', 'probe'), 'rm probe');
+    ok(await d.docker('service', 'rm', 'attweb'), 'rm attweb');
+    await until('attnet to be removable', async () => ((await d.docker('network', 'rm', 'attnet')).code === 0 ? true : undefined));
+  });
+
+  it('no request fails while a healthchecked service scales 2 → 6 → 2 under load', async () => {
+    ok(
+      await d.docker('service', 'create', '--name', 'steady', '--replicas', '2', '-p', '8083:80', '--health-cmd', 'wget -qO- http://127.0.0.1/ >/dev/null || exit 1',
+        '--health-interval', '500ms', '--health-timeout', '3s', '--health-retries', '3', 'shoal-test/web:1'),
+      'steady',
+    );
+    let failures = 0;
+    let requests = 0;
+    let stop = false;
+    const errors: string[] = [];
+    const load = (async () => {
+      while (!stop) {
+        requests++;
+        const r = await inNs('busybox', 'wget', '-qO-', 'http://127.0.0.1:8083/');
+        if (r.code !== 0) {
+          failures++;
+          if (errors.length < 3) errors.push(`${new Date().toISOString()} ${r.code} ${r.stderr.trim()}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    ok(await d.docker('service', 'scale', 'steady=6'), 'scale up');
+    ok(await d.docker('service', 'scale', 'steady=2'), 'scale down');
+    await until('the old tasks to be gone', async () => ((await containerOf('steady')).length === 2 ? true : undefined));
+    stop = true;
+    await load;
+    assert.ok(requests >= 20, `only ${requests} requests were made`);
+    const ps = (await d.docker('service', 'ps', 'steady', '--format', '{{.Name}} {{.CurrentState}} {{.Error}}')).stdout;
+    assert.equal(failures, 0, `${failures} of ${requests} requests failed during the scale:\n${errors.join('\n')}\n${ps}`);
+    ok(await d.docker('service', 'rm', 'steady'), 'rm steady');
+  });
+
+  it('an ingress port a host process holds: the tasks are rejected with the reason, the process keeps its port', async () => {
+    const port = 8090;
+    const holder = spawn('ip', ['netns', 'exec', NS, 'python3', '-c',
+      `import http.server as h\nclass H(h.BaseHTTPRequestHandler):\n  def do_GET(s):\n    s.send_response(200); s.end_headers(); s.wfile.write(b"host process")\n  def log_message(s,*a): pass\nh.HTTPServer(("0.0.0.0",${port}),H).serve_forever()`],
+      { detached: true, stdio: 'ignore' });
+    try {
+      await until('the host process to listen', async () => ((await get(`http://127.0.0.1:${port}/`)) === 'host process' ? true : undefined), 10000);
+      ok(await d.docker('service', 'create', '--detach', '--name', 'blocked', '-p', `${port}:80`, 'shoal-test/web:1'), 'create blocked');
+      const err = await until('a rejected task', async () => {
+        const e = ok(await d.docker('service', 'ps', 'blocked', '--no-trunc', '--format', '{{.Error}}'), 'ps').trim();
+        return e !== '' ? e : undefined;
+      });
+      assert.match(err, new RegExp(`ingress port ${port}/tcp is already in use on this node by another process`));
+      assert.equal(await get(`http://127.0.0.1:${port}/`), 'host process');
+      ok(await d.docker('service', 'rm', 'blocked'), 'rm blocked');
+    } finally {
+      try {
+        process.kill(-(holder.pid ?? 0), 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  });
+
   it('a secret, a config and a volume are visible in the task; the volume outlives the task', async () => {
     const env = { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: `${d.dir}/docker-config` };
     ok(await run('docker', ['secret', 'create', 'db_pw', '-'], { env, input: 's3cret' }), 'secret create');
@@ -144,7 +240,8 @@ describe('networks, DNS, VIPs, the routing mesh, secrets, configs and volumes on
   });
 
   it('removing everything leaves no veth, bridge, nft table, netns or mount behind', async () => {
-    for (const s of ['web', 'client', 'hostweb', 'files']) ok(await d.docker('service', 'rm', s), `service rm ${s}`);
+    const services = ok(await d.docker('service', 'ls', '-q'), 'service ls').split('\n').filter((l) => l !== '');
+    if (services.length > 0) ok(await d.docker('service', 'rm', ...services), 'service rm');
     await until('every task container to be gone', async () => ((await d.docker('ps', '-aq')).stdout.trim() === '' ? true : undefined));
     ok(await d.docker('network', 'rm', 'appnet'), 'network rm');
     ok(await d.docker('volume', 'rm', 'appdata'), 'volume rm');

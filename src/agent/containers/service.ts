@@ -64,6 +64,11 @@ export interface CreateOptions {
   files?: readonly TaskFile[];
   /** The networks to attach (in order: eth0 first) and host-mode published ports: a sandbox is made for them. */
   network?: { endpoints: SandboxEndpoint[]; hostPorts: HostPortMapping[] };
+  /**
+   * The same, decided once the container has its ID (a plain container on a swarm network gets its address for
+   * that ID from the manager). Called during create; when create then fails, the caller gives the address back.
+   */
+  networkFor?: (containerId: string, name: string) => Promise<{ endpoints: SandboxEndpoint[]; hostPorts: HostPortMapping[] }>;
 }
 
 const volumeUses = (mounts: readonly PlannedMount[]): VolumeUse[] =>
@@ -98,6 +103,13 @@ export class ContainerService {
   /** Named and anonymous volumes (docker's `/volumes` API is served from here too). */
   readonly volumes: VolumeStore;
   private readonly taskFiles: TaskFiles;
+
+  private readonly removedListeners = new Set<(c: ContainerInspect) => void>();
+
+  /** Calls `f` with each container's last inspect once it is removed (by any path: rm, `--rm`, a task removal). */
+  onRemoved(f: (c: ContainerInspect) => void): void {
+    this.removedListeners.add(f);
+  }
 
   constructor(private readonly o: ContainerServiceOptions) {
     this.records = new RecordStore(o.root, o.logger);
@@ -292,7 +304,7 @@ export class ContainerService {
         mounts.push({ kind: 'bind', source: f.source, target: f.target, readonly: true, propagation: 'rprivate', create: false });
       }
       mkdirSync(dir, { recursive: true, mode: 0o710 });
-      const sandbox = await this.wireNetwork(l, hostname, opts.network);
+      const sandbox = await this.wireNetwork(l, hostname, opts.networkFor !== undefined ? await opts.networkFor(id, name.replace(/^\//, '')) : opts.network);
       const hostLines = sandbox?.hostsEntries ?? [`127.0.1.1\t${hostname}`];
       writeFileSync(join(dir, 'hostname'), `${hostname}\n`);
       writeFileSync(join(dir, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${hostLines.join('\n')}\n`);
@@ -557,6 +569,7 @@ export class ContainerService {
     if (l.rec.network !== undefined) await this.o.network?.removeSandbox(c.Id);
     for (const p of l.pendingAttach.splice(0)) p.reject(noSuchContainer(c.Id));
     this.records.remove(c.Id);
+    for (const f of this.removedListeners) f(c);
     this.live.delete(c.Id);
     for (const w of l.removeWaiters) w();
     this.log.info({ id: c.Id, name: c.Name }, 'container removed');

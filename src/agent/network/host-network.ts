@@ -297,11 +297,11 @@ export class HostNetwork implements NetworkHost {
     this.view = view;
     this.viewNode = nodeId;
     this.log.debug({ nodeId, networks: want.length, created: plan.created, removed: plan.removed }, 'network view applied');
+    await this.syncIngressReservations(view);
     await this.renderAndApply();
     await this.o.dns?.setZones(
       view.networks.filter((e) => e.network.IPAM.Config[0]?.Gateway).map((e) => ({ listen: e.network.IPAM.Config[0]?.Gateway ?? '', entry: e })),
     );
-    await this.syncIngressReservations(view);
   }
 
   private syncRuleset(): Promise<void> {
@@ -315,7 +315,8 @@ export class HostNetwork implements NetworkHost {
   }
 
   private async renderAndApply(): Promise<void> {
-    await applyTable(this.o.hostNetns, renderNodeRuleset(nodeRulesetInput(this.o.nodeTable, this.view, [...this.records.values()])));
+    const held = (p: HostPortMapping): boolean => this.reserved.get(portKey(p))?.kind === 'ingress';
+    await applyTable(this.o.hostNetns, renderNodeRuleset(nodeRulesetInput(this.o.nodeTable, this.view, [...this.records.values()], held)));
   }
 
   private nftOpts(): { netns?: string } {
@@ -449,7 +450,13 @@ export class HostNetwork implements NetworkHost {
 }
 
 /** The node ruleset's input from the view and the sandboxes' host ports (pure). */
-export function nodeRulesetInput(table: string, view: NodeNetworkView, sandboxes: readonly SandboxRequest[]): NodeRulesetInput {
+export function nodeRulesetInput(
+  table: string,
+  view: NodeNetworkView,
+  sandboxes: readonly SandboxRequest[],
+  /** Ingress ports this node could not reserve stay out: a process on the host holds them, and keeps them. */
+  ingressHeld: (p: HostPortMapping) => boolean = () => true,
+): NodeRulesetInput {
   const input: NodeRulesetInput = { table, bridges: [], vips: [], ingress: [], hostPorts: [] };
   for (const e of view.networks) {
     const subnet = e.network.IPAM.Config[0]?.Subnet;
@@ -464,6 +471,7 @@ export function nodeRulesetInput(table: string, view: NodeNetworkView, sandboxes
       if (!e.network.Ingress) continue;
       for (const p of s.ports) {
         if (p.PublishedPort === undefined || (p.PublishMode ?? 'ingress') !== 'ingress' || p.Protocol === 'sctp') continue;
+        if (!ingressHeld({ protocol: p.Protocol ?? 'tcp', published: p.PublishedPort, target: p.TargetPort })) continue;
         input.ingress.push({ protocol: p.Protocol ?? 'tcp', port: p.PublishedPort, target: p.TargetPort, bridge, snat, endpoints });
       }
     }

@@ -73,6 +73,30 @@ const addrs = (t: Task): string[] => (t.NetworksAttachments ?? []).map((a) => `$
 const vips = (s: Service): string[] => (s.Endpoint?.VirtualIPs ?? []).map((v) => `${v.NetworkID}=${v.Addr}`);
 
 describe('Allocator component: networks and IPAM', () => {
+  it('gives a container attached with docker run --network an address, and frees it when it detaches', async () => {
+    const att = aNetwork('na', 'att', '10.0.9.0/29', { created: '2024-01-01T00:00:01Z' });
+    await using h = await harness({ networks: [att], nodes: [aWorker('w1', 'one')] });
+    await h.until(async () => (await h.network('na')).NodeAddrs?.['w1'] !== undefined, 'the node address');
+    const ask = async (id: string): Promise<void> => {
+      await h.store.update(async (tx) => {
+        const n = (await tx.get('networks', 'na')) as Network;
+        tx.update('networks', { ...n, Attachments: { ...(n.Attachments ?? {}), [id]: { NodeID: 'w1', Name: id } } });
+      });
+    };
+    await ask('c1');
+    await h.until(async () => (await h.network('na')).Attachments?.['c1']?.Addr !== undefined, 'c1 to get an address');
+    const first = (await h.network('na')).Attachments?.['c1']?.Addr;
+    assert.notEqual(first, (await h.network('na')).NodeAddrs?.['w1'], 'never the node address');
+    // Detach c1; c2 then gets the address c1 gave back (the lowest free one).
+    await h.store.update(async (tx) => {
+      const n = (await tx.get('networks', 'na')) as Network;
+      tx.update('networks', { ...n, Attachments: {} });
+    });
+    await ask('c2');
+    await h.until(async () => (await h.network('na')).Attachments?.['c2']?.Addr !== undefined, 'c2 to get an address');
+    assert.equal((await h.network('na')).Attachments?.['c2']?.Addr, first);
+  });
+
   it('gives a service its VIPs beside its ports, every node an LB address, and tasks their addresses in order', async () => {
     await using h = await harness({
       networks: [aNetwork('in', 'ingress', '10.0.0.0/24', { ingress: true }), aNetwork('nf', 'front', '10.0.1.0/24', { created: '2024-01-01T00:00:01Z' })],

@@ -164,7 +164,9 @@ export class Allocator {
       for (const u of batch) {
         const cur = await tx.get('networks', u.network.Id);
         if (cur === undefined || cur.Version?.Index !== u.network.Version?.Index) continue;
-        const next: Network = { ...cur, NodeAddrs: u.nodeAddrs };
+        // Attachments asked for since the plan keep waiting for the next pass; the ones planned get their address.
+        const attachments = u.attachments === undefined ? cur.Attachments : mergeAttachments(cur.Attachments, u.attachments);
+        const next: Network = { ...cur, NodeAddrs: u.nodeAddrs, ...(attachments !== undefined ? { Attachments: attachments } : {}) };
         tx.update('networks', next);
         out.push(next);
       }
@@ -217,4 +219,15 @@ export class Allocator {
       }
     }
   }
+}
+
+/** The stored attachments, with the planned addresses for those still there (a detached container keeps none). */
+function mergeAttachments(
+  stored: Network['Attachments'],
+  planned: NonNullable<Network['Attachments']>,
+): Network['Attachments'] {
+  if (stored === undefined) return undefined;
+  const out: NonNullable<Network['Attachments']> = {};
+  for (const [id, a] of Object.entries(stored)) out[id] = a.Addr === undefined && planned[id]?.Addr !== undefined ? { ...a, Addr: planned[id].Addr } : a;
+  return out;
 }

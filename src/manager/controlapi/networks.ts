@@ -62,10 +62,20 @@ export function publicNetwork(n: Network): Network {
     Ingress: n.Ingress,
     ConfigFrom: { Network: n.ConfigFrom.Network },
     ConfigOnly: n.ConfigOnly,
-    Containers: n.Containers,
+    Containers: containersView(n),
     Options: n.Options,
     Labels: n.Labels,
   };
+}
+
+/** dockerd's `Containers` of a network: the plain containers attached to it (`docker run --network`). */
+function containersView(n: Network): Network['Containers'] {
+  const out: Record<string, unknown> = { ...n.Containers };
+  for (const [id, a] of Object.entries(n.Attachments ?? {})) {
+    if (a.Addr === undefined) continue;
+    out[id] = { Name: a.Name, EndpointID: '', MacAddress: '', IPv4Address: a.Addr, IPv6Address: '' };
+  }
+  return out;
 }
 
 /** Go's field order and omitempty: Subnet, IPRange, Gateway, AuxiliaryAddresses. */
@@ -175,7 +185,50 @@ function inUse(n: Network, services: readonly Service[], tasks: readonly Task[])
   if (svc !== undefined) return rpcError('FailedPrecondition', 'FailedPrecondition', 'network.in_use', `network ${n.Name} is in use by service ${svc.Spec.Name}`);
   const task = tasks.find((t) => taskAttached(t, n));
   if (task !== undefined) return rpcError('FailedPrecondition', 'FailedPrecondition', 'network.in_use', `network ${n.Name} is in use by task ${task.ID}`);
+  const container = Object.keys(n.Attachments ?? {})[0];
+  if (container !== undefined) return rpcError('FailedPrecondition', 'FailedPrecondition', 'network.in_use', `network ${n.Name} is in use by container ${container}`);
   return undefined;
+}
+
+// ------------------------------------------------------------------ plain containers (docker run --network)
+
+export interface AttachRequest {
+  containerId: string;
+  nodeId: string;
+  name: string;
+  aliases: string[];
+}
+
+/**
+ * `docker run --network NET`: asks for an address on an attachable swarm network for a plain container. The
+ * allocator answers in `Network.Attachments[containerId].Addr`; the caller waits for it. Refused, as swarm refuses
+ * it, for a network that is not attachable (or is ingress).
+ */
+export async function attachContainer(deps: Pick<ControlDeps, 'store'>, ref: string, req: AttachRequest): Promise<Network> {
+  const { result } = await deps.store.update(async (tx) => {
+    const n = resolveRef('network', ref, await tx.list('networks'), networkGetters);
+    if (!n.Attachable || n.Ingress) {
+      throw rpcError('FailedPrecondition', 'PermissionDenied', 'network.not_attachable', `network ${n.Name} not manually attachable`);
+    }
+    const attachments = { ...(n.Attachments ?? {}) };
+    if (attachments[req.containerId] === undefined) {
+      attachments[req.containerId] = { NodeID: req.nodeId, Name: req.name, ...(req.aliases.length > 0 ? { Aliases: [...req.aliases] } : {}) };
+    }
+    tx.update('networks', { ...n, Attachments: attachments });
+    return n;
+  });
+  return result;
+}
+
+/** Gives back a container's address on a network (idempotent: a network or attachment already gone is fine). */
+export async function detachContainer(deps: Pick<ControlDeps, 'store'>, networkId: string, containerId: string): Promise<void> {
+  await deps.store.update(async (tx) => {
+    const n = await tx.get('networks', networkId);
+    if (n?.Attachments?.[containerId] === undefined) return;
+    const attachments = { ...n.Attachments };
+    delete attachments[containerId];
+    tx.update('networks', { ...n, Attachments: attachments });
+  });
 }
 
 // ------------------------------------------------------------------ create

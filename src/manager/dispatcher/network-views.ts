@@ -57,7 +57,9 @@ export class NetworkViews {
       if (t.NodeID !== nodeId || !live(t)) continue;
       for (const a of t.NetworksAttachments ?? []) wanted.add(a.Network.Id);
     }
-    for (const n of this.networks.values()) if (n.Ingress) wanted.add(n.Id);
+    for (const n of this.networks.values()) {
+      if (n.Ingress || Object.values(n.Attachments ?? {}).some((a) => a.NodeID === nodeId)) wanted.add(n.Id);
+    }
 
     const byNetwork = new Map<string, NetworkViewService[]>();
     const servicesOn = (id: string): NetworkViewService[] => {
@@ -98,7 +100,13 @@ export class NetworkViews {
       if (network === undefined) continue;
       const services = (byNetwork.get(id) ?? []).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       for (const s of services) s.tasks.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      const entry: NetworkViewEntry = { network, services };
+      const { Attachments: attachments, ...shown } = network;
+      const entry: NetworkViewEntry = { network: shown, services };
+      const containers = Object.values(attachments ?? {})
+        .filter((a) => a.Addr !== undefined)
+        .map((a) => ({ name: a.Name, aliases: [...(a.Aliases ?? [])], addr: stripPrefix(a.Addr ?? '') }))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      if (containers.length > 0) entry.containers = containers;
       const nodeAddr = network.NodeAddrs?.[nodeId];
       if (nodeAddr !== undefined) entry.nodeAddr = nodeAddr;
       networks.push(entry);

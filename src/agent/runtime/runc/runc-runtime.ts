@@ -264,18 +264,35 @@ export class RuncRuntime implements Runtime, AsyncDisposable {
     if (cached) return cached;
     let exitCode: number;
     let finishedAt: number;
-    try {
-      const [text, st] = await Promise.all([readFile(p.exitFile, 'utf8'), stat(p.exitFile)]);
-      exitCode = Number(text.trim());
-      if (!Number.isInteger(exitCode)) exitCode = 255;
-      finishedAt = Math.floor(st.mtimeMs);
-    } catch (e) {
-      if (errno(e) !== 'ENOENT') throw e;
+    const readExitFile = async (): Promise<{ code: number; at: number } | undefined> => {
+      try {
+        const [text, st] = await Promise.all([readFile(p.exitFile, 'utf8'), stat(p.exitFile)]);
+        const code = Number(text.trim());
+        // conmon may be between creating the file and writing the code: not an exit yet.
+        if (text.trim() === '') return undefined;
+        return { code: Number.isInteger(code) ? code : 255, at: Math.floor(st.mtimeMs) };
+      } catch (e) {
+        if (errno(e) !== 'ENOENT') throw e;
+        return undefined;
+      }
+    };
+    const first = await readExitFile();
+    if (first !== undefined) {
+      exitCode = first.code;
+      finishedAt = first.at;
+    } else {
       if (isAlive(r.pid, r.pidStartTime)) return undefined;
       if (r.conmonPid > 0 && isAlive(r.conmonPid, r.conmonStartTime)) return undefined;
-      this.log.warn({ id }, 'container and its conmon are gone without an exit file; exit code unknown');
-      exitCode = 255;
-      finishedAt = Date.now();
+      // conmon writes the exit file and then exits: it may have done both since the first look.
+      const second = await readExitFile();
+      if (second !== undefined) {
+        exitCode = second.code;
+        finishedAt = second.at;
+      } else {
+        this.log.warn({ id }, 'container and its conmon are gone without an exit file; exit code unknown');
+        exitCode = 255;
+        finishedAt = Date.now();
+      }
     }
     const memory = memoryCgroupDir(this.host.cgroups, r.cgroupsPath);
     const kills = memory ? await readOomKillCount(memory) : undefined;

@@ -17,7 +17,10 @@ export const holderOf = {
   task: (id: string): string => `task:${id}`,
   vip: (serviceId: string): string => `vip:${serviceId}`,
   node: (nodeId: string): string => `node:${nodeId}`,
+  container: (containerId: string): string => `container:${containerId}`,
 } as const;
+
+const CONTAINER_PREFIX = 'container:';
 
 const NODE_PREFIX = 'node:';
 
@@ -156,6 +159,25 @@ export class Ipam {
     if (book === undefined) return out;
     for (const [holder, ip] of book.holders()) if (holder.startsWith(NODE_PREFIX)) out.set(holder.slice(NODE_PREFIX.length), book.format(ip));
     return out;
+  }
+
+  /** Container attachment addresses held on the network: container ID → address. */
+  containerAddrs(networkId: string): Map<string, string> {
+    const out = new Map<string, string>();
+    const book = this.books.get(networkId);
+    if (book === undefined) return out;
+    for (const [holder, ip] of book.holders()) if (holder.startsWith(CONTAINER_PREFIX)) out.set(holder.slice(CONTAINER_PREFIX.length), book.format(ip));
+    return out;
+  }
+
+  /** Makes the container addresses held on the network exactly `keep`. True when one was freed. */
+  settleContainers(networkId: string, keep: Readonly<Record<string, string>>): boolean {
+    let released = false;
+    for (const [id, addr] of this.containerAddrs(networkId)) {
+      if (keep[id] !== addr) released = this.release(networkId, holderOf.container(id)) || released;
+    }
+    for (const [id, addr] of Object.entries(keep)) this.claim(networkId, holderOf.container(id), addr);
+    return released;
   }
 
   /** Makes the node addresses held on the network exactly `keep` (node ID → address). True when one was freed. */

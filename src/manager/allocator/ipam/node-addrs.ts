@@ -1,9 +1,10 @@
 /**
  * Node load-balancer addresses (pure): every node gets one address on every network (`Network.NodeAddrs`), the
  * source of the connections the node's VIP and ingress rules forward. A node that is removed loses its entries;
- * a pool with no free address leaves the node without one there until an address is freed.
+ * a pool with no free address leaves the node without one there until an address is freed. Containers attached
+ * to the network (`Network.Attachments`, asked for by `docker run --network`) get their address in the same write.
  */
-import type { Network } from '../../../api/types.js';
+import type { Network, NetworkContainerAttachment } from '../../../api/types.js';
 import { sameJson } from '../ports/index.js';
 import type { Ipam } from './ipam.js';
 import { holderOf } from './ipam.js';
@@ -11,6 +12,8 @@ import { holderOf } from './ipam.js';
 export interface NodeAddrsUpdate {
   network: Network;
   nodeAddrs: Record<string, string>;
+  /** The network's container attachments with an address given to each one asking (when it changed). */
+  attachments?: Record<string, NetworkContainerAttachment>;
 }
 
 /** The networks whose stored NodeAddrs differ from what `nodeIds` call for (addresses are held from now on). */
@@ -25,7 +28,18 @@ export function planNodeAddrs(ipam: Ipam, nodeIds: Iterable<string>): NodeAddrsU
       const got = ipam.allocate(network.Id, holderOf.node(nodeId));
       if (got.ok) nodeAddrs[nodeId] = got.addr;
     }
-    if (!sameJson(network.NodeAddrs ?? {}, nodeAddrs)) out.push({ network, nodeAddrs });
+    // Containers attached with `docker run --network` that have no address yet get one (a full pool: later).
+    let attachments: Record<string, NetworkContainerAttachment> | undefined;
+    for (const [id, a] of Object.entries(network.Attachments ?? {})) {
+      if (a.Addr !== undefined) continue;
+      const got = ipam.allocate(network.Id, holderOf.container(id));
+      if (!got.ok) continue;
+      attachments ??= { ...network.Attachments };
+      attachments[id] = { ...a, Addr: got.addr };
+    }
+    if (!sameJson(network.NodeAddrs ?? {}, nodeAddrs) || attachments !== undefined) {
+      out.push({ network, nodeAddrs, ...(attachments !== undefined ? { attachments } : {}) });
+    }
   }
   return out;
 }

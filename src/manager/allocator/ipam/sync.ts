@@ -4,7 +4,7 @@
  *
  * - A task holds its `NetworksAttachments` addresses until it ends (complete, shutdown, failed, rejected, remove,
  *   orphaned) or is deleted. While it is NEW and wanted, what it was given in advance stays held.
- * - A service holds its `Endpoint.VirtualIPs`; a network holds its `NodeAddrs`.
+ * - A service holds its `Endpoint.VirtualIPs`; a network holds its `NodeAddrs` and its containers' `Attachments`.
  */
 import { isTerminal } from '../../../api/task-state.js';
 import type { Network, Service, Task } from '../../../api/types.js';
@@ -30,7 +30,10 @@ export function syncService(ipam: Ipam, service: Service): boolean {
 
 export function syncNetwork(ipam: Ipam, network: Network): boolean {
   ipam.putNetwork(network);
-  return ipam.settleNodes(network.Id, network.NodeAddrs ?? {});
+  const containers: Record<string, string> = {};
+  for (const [id, a] of Object.entries(network.Attachments ?? {})) if (a.Addr !== undefined) containers[id] = a.Addr;
+  const freedContainers = ipam.settleContainers(network.Id, containers);
+  return ipam.settleNodes(network.Id, network.NodeAddrs ?? {}) || freedContainers;
 }
 
 /** Builds the books from a snapshot: networks first (pools, node addresses), then services' VIPs, then tasks. */
