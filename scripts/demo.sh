@@ -39,14 +39,30 @@ fi
 echo "\$ shoal node ls"
 shoal node ls
 echo
-echo "\$ DOCKER_HOST=$SHOAL_HOST docker node ls"
-if command -v docker >/dev/null 2>&1; then
-  DOCKER_HOST="$SHOAL_HOST" docker node ls
-else
-  echo "(docker CLI not installed)"
+
+# The example stack: the classic getting-started file (web x5 behind the routing mesh on port 80, and a monitor
+# pinned to the manager). Its images are built locally from busybox-static: there is no registry to pull from.
+if ! shoal image inspect shoal-test/web:1 >/dev/null 2>&1 || ! shoal image inspect shoal-test/misbehave:1 >/dev/null 2>&1; then
+  echo "demo: building the example images"
+  shoal image load -i "$(node --import tsx scripts/demo-images.ts)" >/dev/null
 fi
+echo "\$ shoal stack deploy --detach=false -c examples/getting-started/docker-compose.yml getstartedlab"
+shoal stack deploy --detach=false -c examples/getting-started/docker-compose.yml getstartedlab
 echo
+echo "\$ shoal stack services getstartedlab"
+shoal stack services getstartedlab
+echo
+echo "The stack answers at http://127.0.0.1/ (and on every address of this machine), spread over its 5 tasks:"
+for _ in 1 2 3 4 5 6; do
+  echo "\$ curl http://127.0.0.1/   ->  $(busybox wget -qO- http://127.0.0.1/ 2>/dev/null || echo '(no answer)')"
+done
+echo
+if command -v docker >/dev/null 2>&1; then
+  echo "\$ DOCKER_HOST=$SHOAL_HOST docker stack ps getstartedlab"
+  DOCKER_HOST="$SHOAL_HOST" docker stack ps getstartedlab
+  echo
+fi
 echo "demo: the daemon keeps running (pid $(cat "$PIDFILE")). Try:"
 echo "  export SHOAL_HOST=$SHOAL_HOST DOCKER_HOST=$SHOAL_HOST"
-echo "  bin/shoal info    bin/shoal node inspect --pretty self    docker node update --label-add zone=a self"
-echo "Stop it with: scripts/demo.sh stop"
+echo "  docker service scale getstartedlab_web=8    docker stack ps getstartedlab    bin/shoal stack rm getstartedlab"
+echo "Stop it with: scripts/demo.sh stop (the stack's containers stay until you run: bin/shoal swarm leave --force)"

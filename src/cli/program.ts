@@ -5,12 +5,14 @@
 import { Command, CommanderError } from 'commander';
 import { isShoalError } from '../api/errors.js';
 import { createClient, type EngineClient } from '../client/index.js';
+import * as compose from './commands/compose/index.js';
 import * as container from './commands/container/index.js';
 import * as image from './commands/image/index.js';
 import * as network from './commands/network/index.js';
 import * as node from './commands/node/index.js';
 import * as service from './commands/service/index.js';
 import * as secret from './commands/secret/index.js';
+import * as stack from './commands/stack/index.js';
 import * as config from './commands/config/index.js';
 import * as swarm from './commands/swarm/index.js';
 import * as info from './commands/system/info.js';
@@ -55,6 +57,7 @@ export async function runCli(o: RunCliOptions): Promise<number> {
   swarm.register(program, ctx);
   node.register(program, ctx);
   service.register(program, ctx);
+  stack.register(program, ctx);
   secret.register(program, ctx);
   config.register(program, ctx);
   info.register(program, ctx);
@@ -63,6 +66,7 @@ export async function runCli(o: RunCliOptions): Promise<number> {
   image.register(program, ctx);
   volume.register(program, ctx);
   network.register(program, ctx);
+  compose.register(program, ctx);
 
   try {
     await program.parseAsync(o.argv, { from: 'user' });

@@ -84,7 +84,20 @@ export async function runDaemon(argv: string[]): Promise<void> {
     nodeTable: `shoal-${netnsPrefix.slice(4, -1)}`,
     netnsPrefix,
     logger: logger.child({ component: 'network' }),
-    dns: { setZones: (zones) => dns.setZones(zones.map((z) => ({ listen: z.listen, table: buildTable(z.entry) }))), close: () => dns.close() },
+    dns: {
+      setZones: (zones) => {
+        const tables = new Map(zones.map((z) => [z.entry.network.Id, buildTable(z.entry)]));
+        return dns.setZones(
+          zones.map((z) => {
+            const table = tables.get(z.entry.network.Id) ?? buildTable(z.entry);
+            if (z.also === undefined) return { listen: z.listen, table };
+            const also = new Map([...z.also].map(([source, ids]) => [source, ids.flatMap((id) => tables.get(id) ?? [])]));
+            return { listen: z.listen, table, also };
+          }),
+        );
+      },
+      close: () => dns.close(),
+    },
   });
   const containers = new ContainerService({
     root: join(flags.dataRoot, 'containers'),

@@ -4,6 +4,10 @@
  * src/manager/controlapi/networks.ts), waits for the allocator's answer, and creates the container with a sandbox on
  * that network; removing the container gives the address back. Local network modes (`default`, `bridge`, `none`,
  * `host`) keep docker's single-host behaviour here: a private network namespace with loopback only.
+ *
+ * Local bridge networks (src/daemon/local-networks.ts) are found first: a name or ID of one gets its address from
+ * the node's local store, with no swarm involved; `HostConfig.PortBindings` of a container with networks become
+ * its sandbox's host ports (src/daemon/port-bindings.ts).
  */
 import { invalidArgument, isShoalError, notFound, unavailable } from '../api/errors.js';
 import type { Network } from '../api/types.js';
@@ -15,12 +19,16 @@ import type { Logger } from '../lib/logger.js';
 import { attachContainer, detachContainer } from '../manager/controlapi/networks.js';
 import type { ControlDeps } from '../manager/controlapi/deps.js';
 import type { ContainerBackend } from '../server/routes/backend.js';
+import type { LocalNetworks } from './local-networks.js';
+import { parsePortBindings, resolvePortBindings } from './port-bindings.js';
 
 const LOCAL_MODES = new Set(['', 'default', 'bridge', 'none', 'host']);
 
 export interface Wanted {
   ref: string;
   aliases: string[];
+  /** `IPAMConfig.IPv4Address`, when given. */
+  ip?: string;
 }
 
 /** The swarm networks a create body asks for: `NetworkingConfig.EndpointsConfig` keys, else `HostConfig.NetworkMode`. */
@@ -33,7 +41,8 @@ export function wantedNetworks(body: unknown): Wanted[] {
     for (const [ref, cfg] of Object.entries(endpoints as Record<string, unknown>)) {
       if (LOCAL_MODES.has(ref)) continue;
       const aliases = (cfg as { Aliases?: unknown } | null)?.Aliases;
-      out.push({ ref, aliases: Array.isArray(aliases) ? aliases.filter((a): a is string => typeof a === 'string') : [] });
+      const ip = (cfg as { IPAMConfig?: { IPv4Address?: unknown } | null } | null)?.IPAMConfig?.IPv4Address;
+      out.push({ ref, aliases: Array.isArray(aliases) ? aliases.filter((a): a is string => typeof a === 'string') : [], ...(typeof ip === 'string' && ip !== '' ? { ip } : {}) });
     }
   }
   const mode = b.HostConfig?.NetworkMode;
@@ -50,6 +59,8 @@ export interface ContainerNetworksOptions {
   logger: Logger;
   /** How long to wait for the allocator's address (default 10 s). */
   timeoutMs?: number;
+  /** The node's local bridge networks (looked up first). */
+  local?: LocalNetworks;
 }
 
 export function withSwarmNetworks(base: ContainerBackend, o: ContainerNetworksOptions): ContainerBackend {
@@ -73,20 +84,36 @@ export function withSwarmNetworks(base: ContainerBackend, o: ContainerNetworksOp
     }
     void release(c.Id, networks);
   });
+  // Local networks give a removed container's addresses back, whoever removed it.
+  o.containers.onRemoved((c) => {
+    void o.local?.detach(c.Id).catch((e: unknown) => log.warn({ err: e, containerId: c.Id }, 'giving back local network addresses failed'));
+  });
   return {
     ...base,
     async create(body, name) {
       const wanted = wantedNetworks(body);
       if (wanted.length === 0) return base.create(body, name);
-      const nodeId = o.nodeId();
-      let deps: ControlDeps;
-      try {
-        deps = o.deps();
-      } catch (e) {
-        if (isShoalError(e, 'Unavailable') && wanted[0] !== undefined) throw notFound('network.not_found', `network ${wanted[0].ref} not found`);
-        throw e;
+      const bindings = parsePortBindings(body);
+      // A local network's name or ID is the node's own; anything else is asked of the swarm.
+      const localId = new Map<Wanted, string>();
+      for (const w of wanted) {
+        const id = o.local?.findExact(w.ref)?.Id ?? (o.local?.byPrefix(w.ref).length === 1 ? o.local.byPrefix(w.ref)[0]?.Id : undefined);
+        if (id !== undefined) localId.set(w, id);
       }
-      if (nodeId === undefined) throw unavailable('swarm.not_member', 'this node is not part of a swarm');
+      const swarmWanted = wanted.filter((w) => !localId.has(w));
+      let swarm: { deps: ControlDeps; nodeId: string } | undefined;
+      if (swarmWanted.length > 0) {
+        const nodeId = o.nodeId();
+        let deps: ControlDeps;
+        try {
+          deps = o.deps();
+        } catch (e) {
+          if (isShoalError(e, 'Unavailable') && swarmWanted[0] !== undefined) throw notFound('network.not_found', `network ${swarmWanted[0].ref} not found`);
+          throw e;
+        }
+        if (nodeId === undefined) throw unavailable('swarm.not_member', 'this node is not part of a swarm');
+        swarm = { deps, nodeId };
+      }
       const attached: string[] = [];
       let containerId = '';
       try {
@@ -95,16 +122,26 @@ export function withSwarmNetworks(base: ContainerBackend, o: ContainerNetworksOp
             containerId = id;
             const endpoints: SandboxEndpoint[] = [];
             for (const w of wanted) {
+              const lid = localId.get(w);
+              if (lid !== undefined && o.local !== undefined) {
+                endpoints.push(await o.local.attach(lid, { containerId: id, name: containerName, aliases: w.aliases, ...(w.ip !== undefined ? { ip: w.ip } : {}) }));
+                continue;
+              }
+              if (swarm === undefined) throw notFound('network.not_found', `network ${w.ref} not found`);
+              const { deps, nodeId } = swarm;
               const n = await attachContainer(deps, w.ref, { containerId: id, nodeId, name: containerName, aliases: w.aliases });
               attached.push(n.Id);
               const addr = await waitForAddress(deps, n.Id, id, o.clock, o.timeoutMs ?? 10_000);
               endpoints.push({ network: networkConfigOf(addr.network), address: addr.addr, aliases: w.aliases });
             }
-            return { endpoints, hostPorts: [] };
+            return { endpoints, hostPorts: await resolvePortBindings(bindings) };
           },
         });
       } catch (e) {
-        if (containerId !== '') await release(containerId, attached);
+        if (containerId !== '') {
+          await release(containerId, attached);
+          await o.local?.detach(containerId).catch((ce: unknown) => log.warn({ err: ce, containerId }, 'giving back local network addresses failed'));
+        }
         throw e;
       }
     },

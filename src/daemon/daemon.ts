@@ -27,6 +27,8 @@ import { parseInitRequest } from './swarm-request.js';
 import { API_VERSION, ENGINE_VERSION, GIT_COMMIT, MIN_API_VERSION } from './version.js';
 import { serviceBackend, taskBackend } from './service-backend.js';
 import { networkBackend } from './network-backend.js';
+import { LocalNetworks } from './local-networks.js';
+import { listNetworks } from '../manager/controlapi/networks.js';
 import { configBackend, secretBackend } from './secret-backend.js';
 import { openSecretBox, secretsKeyPath, type SecretBox } from '../ca/secret-box.js';
 import { SwarmRuntime, type AgentDeps } from './swarm-runtime.js';
@@ -85,8 +87,18 @@ export class Daemon implements EngineBackend {
   /** This manager's secrets key, opened for the store it seals into (a new swarm gets a new key file). */
   private box: { store: Store; box: SecretBox } | undefined;
   private runtime: SwarmRuntime | undefined;
+  /** The node's local bridge networks (`<data-root>/networks/`), with or without a swarm. */
+  readonly localNetworks: LocalNetworks;
 
   constructor(private readonly opts: DaemonOptions) {
+    this.localNetworks = new LocalNetworks({
+      dir: join(opts.dataRoot, 'networks'),
+      clock: opts.clock,
+      random: opts.random,
+      logger: opts.logger,
+      ...(opts.agent.network ? { host: opts.agent.network } : {}),
+      swarmNetworks: async () => (this.store ? listNetworks(this.deps()) : []),
+    });
     // `docker run --network` on an attachable swarm network: the manager gives the container its address.
     this.containers = withSwarmNetworks(opts.containers, {
       deps: () => this.deps(),
@@ -94,10 +106,11 @@ export class Daemon implements EngineBackend {
       containers: opts.agent.containers,
       clock: opts.clock,
       logger: opts.logger,
+      local: this.localNetworks,
     });
     this.images = opts.images;
     this.services = serviceBackend(() => this.deps(), opts.agent.containers);
-    this.networks = networkBackend(() => this.deps());
+    this.networks = networkBackend(() => this.deps(), this.localNetworks);
     this.tasks = taskBackend(() => this.deps(), opts.agent.containers);
     this.volumes = volumeBackend(opts.agent.containers.volumes);
     this.secrets = secretBackend(() => ({ ...this.deps(), secretBox: this.secretBox() }));
@@ -109,6 +122,8 @@ export class Daemon implements EngineBackend {
 
   /** Resumes swarm membership from disk after a restart (a crash included). */
   async start(): Promise<void> {
+    // Bridges and DNS of the local networks again (after a reboot they are gone from the kernel).
+    if (this.localNetworks.size > 0) await this.localNetworks.sync().catch((e: unknown) => this.log.error({ err: e }, 'wiring the local networks failed'));
     const state = this.local.read();
     if (!state) {
       this.log.info('not part of a swarm');
@@ -428,8 +443,9 @@ export class Daemon implements EngineBackend {
       for (const c of svc.list({ all: true, filters: Filters.of({ label: ['com.docker.swarm.task.id'] }) })) {
         await svc.remove(c.Id, { force: true }).catch((e: unknown) => this.log.warn({ err: e, id: c.Id }, 'removing a task container failed'));
       }
-      // The swarm's networks go with it: bridges, the node ruleset, DNS listeners, port reservations.
-      await this.opts.agent.network?.teardown().catch((e: unknown) => this.log.warn({ err: e }, 'tearing down the networks failed'));
+      // The swarm's networks go with it: bridges, the node ruleset, DNS listeners, port reservations; local networks stay.
+      const leaving = this.localNetworks.size > 0 ? this.opts.agent.network?.applyView({ networks: [] }, state.nodeId) : this.opts.agent.network?.teardown();
+      await leaving?.catch((e: unknown) => this.log.warn({ err: e }, 'tearing down the networks failed'));
       await this.store?.close();
       this.store = undefined;
       this.state = undefined;

@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { isShoalError } from '../../src/api/errors.js';
 import type { ErrorKind } from '../../src/api/errors.js';
 import type { Network } from '../../src/api/types.js';
-import type { NetworkConfig, NetworkHost, NodeNetworkView, SandboxRequest } from '../../src/agent/exec/network.js';
+import type { NetworkConfig, NetworkHost, NetworkViewEntry, NodeNetworkView, SandboxRequest } from '../../src/agent/exec/network.js';
 import { macForIp, parseIp } from '../../src/lib/cidr.js';
 
 export interface NetworkProbe {
@@ -23,6 +23,8 @@ export interface NetworkProbe {
   bridge(networkId: string): Promise<string[] | undefined>;
   /** Whatever the host made and still exists (links, netns, tables, reservations), for "nothing left" checks. */
   leftovers(): Promise<string[]>;
+  /** The DNS zones served, sorted by listen address: the network's name and the names it answers, sorted. */
+  zones(): Promise<{ listen: string; network: string; names: string[] }[]>;
 }
 
 export interface NetworkHarness {
@@ -49,6 +51,22 @@ export function aRequest(networks: NetworkConfig[], host: number, over: Partial<
     hostPorts: [],
     ...over,
   };
+}
+
+/** The names a zone entry answers (services, tasks, containers and their aliases), sorted: for `probe.zones`. */
+export function zoneNames(e: NetworkViewEntry): string[] {
+  const names = new Set<string>();
+  for (const s of e.services) {
+    for (const n of [s.name, ...s.aliases]) names.add(n);
+    for (const t of s.tasks) names.add(t.name);
+  }
+  for (const c of e.containers ?? []) for (const n of [c.name, ...c.aliases]) names.add(n);
+  return [...names].sort();
+}
+
+/** A local (bridge) network's entry for `setLocalNetworks`, with its containers. */
+export function localEntry(c: NetworkConfig, containers: { name: string; aliases: string[]; addr: string }[] = []): NetworkViewEntry {
+  return { network: { ...storedNetwork(c), Scope: 'local', Driver: 'bridge' }, services: [], containers };
 }
 
 /** A stored Network for views, from a NetworkConfig. */
@@ -229,6 +247,54 @@ export function networkContract(name: string, make: () => Promise<NetworkHarness
           await again.teardown();
           await again.close();
         }
+      }));
+
+    it('local networks: bridges and DNS zones beside the swarm view; a bridge stays while a sandbox is on it', () =>
+      withHarness(async ({ host, probe }) => {
+        const a = aNetwork(1);
+        const b = aNetwork(2);
+        await host.applyView({ networks: [{ network: storedNetwork(a), nodeAddr: '10.77.1.3/24', services: [] }] }, 'n1');
+        await host.setLocalNetworks([localEntry(b, [{ name: 'web', aliases: ['www', 'front'], addr: '10.77.2.5' }, { name: 'web2', aliases: ['www'], addr: '10.77.2.6' }])]);
+        assert.deepEqual(await probe.bridge(a.id), ['10.77.1.1/24', '10.77.1.3/24']);
+        assert.deepEqual(await probe.bridge(b.id), ['10.77.2.1/24']);
+        assert.deepEqual(await probe.zones(), [
+          { listen: '10.77.1.1', network: 'net1', names: [] },
+          { listen: '10.77.2.1', network: 'net2', names: ['front', 'web', 'web2', 'www'] },
+        ]);
+        const req = aRequest([b], 5);
+        await host.createSandbox(req);
+        // A new swarm view keeps the local networks.
+        await host.applyView({ networks: [] }, 'n1');
+        assert.equal(await probe.bridge(a.id), undefined);
+        assert.deepEqual(await probe.bridge(b.id), ['10.77.2.1/24']);
+        assert.deepEqual((await probe.zones()).map((z) => z.listen), ['10.77.2.1']);
+        await host.setLocalNetworks([]);
+        assert.deepEqual(await probe.bridge(b.id), ['10.77.2.1/24'], 'a bridge with a sandbox on it stays');
+        assert.deepEqual(await probe.zones(), []);
+        await host.removeSandbox(req.containerId);
+        assert.equal(await probe.bridge(b.id), undefined, 'the last sandbox takes the bridge of a network that is gone');
+      }));
+
+    it('local networks without a swarm: the set alone makes bridges, host ports work, and an empty set leaves nothing', () =>
+      withHarness(async ({ host, probe }) => {
+        const a = aNetwork(1);
+        const b = aNetwork(2, { internal: true });
+        // A burst coalesces into the last set.
+        await Promise.all([host.setLocalNetworks([localEntry(a)]), host.setLocalNetworks([localEntry(b)]), host.setLocalNetworks([localEntry(a), localEntry(b)])]);
+        assert.deepEqual(await probe.bridge(a.id), ['10.77.1.1/24']);
+        assert.deepEqual(await probe.bridge(b.id), ['10.77.2.1/24']);
+        const port = 20000 + Math.floor(Math.random() * 20000);
+        const req = aRequest([a], 5, { hostPorts: [{ protocol: 'tcp', published: port, target: 80 }] });
+        await host.createSandbox(req);
+        await rejectsWith(host.createSandbox(aRequest([a], 6, { hostPorts: [{ protocol: 'tcp', published: port, target: 80 }] })), 'Conflict', /port is already allocated/);
+        await host.setLocalNetworks([localEntry(a, [{ name: 'web', aliases: [], addr: '10.77.1.5' }])]);
+        assert.equal(await probe.bridge(b.id), undefined);
+        assert.deepEqual(await probe.zones(), [{ listen: '10.77.1.1', network: 'net1', names: ['web'] }]);
+        await host.removeSandbox(req.containerId);
+        assert.deepEqual(await probe.bridge(a.id), ['10.77.1.1/24'], 'the bridge of a local network outlives its containers');
+        await host.setLocalNetworks([]);
+        assert.deepEqual(await probe.leftovers(), []);
+        assert.deepEqual(await probe.zones(), []);
       }));
 
     it('teardown leaves nothing', () =>

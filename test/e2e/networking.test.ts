@@ -134,6 +134,13 @@ describe('networks, DNS, VIPs, the routing mesh, secrets, configs and volumes on
     assert.notEqual((await d.docker('exec', c ?? '', 'nslookup', 'web')).code, 0, 'web is not visible from othernet');
     assert.notEqual((await d.docker('exec', c ?? '', 'nslookup', 'tasks.web')).code, 0);
     assert.match(ok(await d.docker('exec', c ?? '', 'nslookup', 'loner'), 'its own name'), /Name:\s+loner/);
+    // --network-add: the new task is on both networks and finds web.
+    ok(await d.docker('service', 'update', '--network-add', 'appnet', 'loner'), 'network-add');
+    const [c2] = await until('the updated task', async () => {
+      const now = await containerOf('loner');
+      return now.length === 1 && now[0] !== c ? now : undefined;
+    });
+    assert.match(ok(await d.docker('exec', c2 ?? '', 'nslookup', 'tasks.web'), 'tasks.web after network-add'), /Name:\s+tasks\.web/);
     ok(await d.docker('service', 'rm', 'loner'), 'rm loner');
   });
 
@@ -184,8 +191,24 @@ describe('networks, DNS, VIPs, the routing mesh, secrets, configs and volumes on
     stop = true;
     await load;
     assert.ok(requests >= 20, `only ${requests} requests were made`);
-    const ps = (await d.docker('service', 'ps', 'steady', '--format', '{{.Name}} {{.CurrentState}} {{.Error}}')).stdout;
-    assert.equal(failures, 0, `${failures} of ${requests} requests failed during the scale:\n${errors.join('\n')}\n${ps}`);
+    if (failures > 0) {
+      // What the node did around then, for whoever has to find out why.
+      const ps = (await d.docker('service', 'ps', 'steady', '--format', '{{.Name}} {{.CurrentState}} {{.Error}}')).stdout;
+      const events = d
+        .log()
+        .split('\n')
+        .filter((l) => /network view applied|container (created|started|exited|removed)|task|unhealthy/.test(l))
+        .slice(-60)
+        .map((l) => {
+          try {
+            const j = JSON.parse(l) as { time?: number; msg?: string; id?: string; task?: string };
+            return `${new Date(j.time ?? 0).toISOString()} ${j.msg ?? ''} ${j.id?.slice(0, 12) ?? j.task ?? ''}`;
+          } catch {
+            return l.slice(0, 200);
+          }
+        });
+      assert.fail(`${failures} of ${requests} requests failed during the scale:\n${errors.join('\n')}\n${ps}\n${events.join('\n')}`);
+    }
     ok(await d.docker('service', 'rm', 'steady'), 'rm steady');
   });
 

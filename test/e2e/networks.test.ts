@@ -107,7 +107,7 @@ describe('swarm networks through the docker CLI and shoal', () => {
     const cases: [string[], RegExp][] = [
       [['network', 'create', '-d', 'overlay', '--subnet', '10.99.5.128/25', 'clash'], /^Error response from daemon: invalid pool request: Pool overlaps with other one on this address space\n$/],
       [['network', 'create', '-d', 'overlay', 'web_net'], /^Error response from daemon: network with name web_net already exists\n$/],
-      [['network', 'create', 'plain'], /^Error response from daemon: Driver: the bridge driver is not supported: this daemon has no local networks/],
+      [['network', 'create', '--subnet', '10.99.5.0/26', 'plain'], /^Error response from daemon: invalid pool request: Pool overlaps with other one on this address space\n$/],
       [['network', 'create', '-d', 'weave', 'woven'], /^Error response from daemon: plugin "weave" not found\n$/],
       [['network', 'create', '-d', 'overlay', 'host'], /^Error response from daemon: host is a pre-defined network and cannot be created\n$/],
       [['network', 'create', '-d', 'overlay', '--subnet', '10.98.0.0/24', '--gateway', '10.97.0.1', 'gw'], /^no matching subnet for gateway 10\.97\.0\.1\n$/],

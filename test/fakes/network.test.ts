@@ -2,7 +2,7 @@
  * The NetworkHost contract on the in-memory fake.
  */
 import { FakeNetworkHost, FakeNetworkMachine } from './network.js';
-import { networkContract } from '../contracts/network.js';
+import { networkContract, zoneNames } from '../contracts/network.js';
 import type { NetworkHarness } from '../contracts/network.js';
 import { macForIp, parseIp } from '../../src/lib/cidr.js';
 
@@ -32,6 +32,12 @@ networkContract('fake', () => {
           ...[...machine.tables].map((t) => `table ${t}`),
           ...[...machine.held].map((k) => `port ${k}`),
         ]),
+      zones: () =>
+        Promise.resolve(
+          [...machine.zones.entries()]
+            .sort(([x], [y]) => x.localeCompare(y))
+            .map(([listen, e]) => ({ listen, network: e.network.Name, names: zoneNames(e) })),
+        ),
     },
     reopen: () => Promise.resolve(new FakeNetworkHost({ machine })),
     cleanup: () => host.close(),

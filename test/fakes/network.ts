@@ -6,7 +6,7 @@
  * request validation, host-port and ingress conflicts with the same messages) and records every view applied.
  */
 import { conflict, invalidArgument } from '../../src/api/errors.js';
-import type { HostPortMapping, NetworkHost, NodeNetworkView, Sandbox, SandboxRequest } from '../../src/agent/exec/network.js';
+import type { HostPortMapping, NetworkHost, NetworkViewEntry, NodeNetworkView, Sandbox, SandboxRequest } from '../../src/agent/exec/network.js';
 import { parseCidr } from '../../src/lib/cidr.js';
 import { hostsEntriesFor, portKey, resolvConfFor, validateSandboxRequest } from '../../src/agent/network/sandbox.js';
 
@@ -21,6 +21,8 @@ export class FakeNetworkMachine {
   readonly occupied = new Set<string>();
   /** 'port/protocol' held by a host on this machine. */
   readonly held = new Set<string>();
+  /** DNS zones served, by listen address (a network's gateway): the view or local entry answered there. */
+  readonly zones = new Map<string, NetworkViewEntry>();
 
   occupy(protocol: 'tcp' | 'udp', port: number): void {
     this.occupied.add(portKey({ protocol, published: port }));
@@ -37,6 +39,10 @@ export class FakeNetworkHost implements NetworkHost {
   readonly machine: FakeNetworkMachine;
   /** Every view applied, in order (bursts coalesce as the real one's do not necessarily: each call is recorded). */
   readonly views: { view: NodeNetworkView; nodeId: string }[] = [];
+  /** Every local network set applied, in order. */
+  readonly localSets: NetworkViewEntry[][] = [];
+  private view: NodeNetworkView | undefined;
+  private local: NetworkViewEntry[] | undefined;
   private readonly ingress = new Set<string>();
   private readonly table: string;
   private readonly resolv: string;
@@ -70,6 +76,10 @@ export class FakeNetworkHost implements NetworkHost {
     return { netnsPath: `/run/netns/fake-${req.containerId.slice(0, 12)}`, resolvConf: resolvConfFor(this.resolv), hostsEntries: hostsEntriesFor(stored) };
   }
 
+  async settled(): Promise<void> {
+    this.live();
+  }
+
   async removeSandbox(containerId: string): Promise<void> {
     this.live();
     if (!/^[0-9a-f]{12,64}$/.test(containerId)) throw invalidArgument('network.invalid_container_id', `containerId: invalid container ID ${JSON.stringify(containerId)}`);
@@ -77,25 +87,45 @@ export class FakeNetworkHost implements NetworkHost {
     if (req) {
       for (const p of req.hostPorts) this.machine.held.delete(portKey(p));
       this.machine.sandboxes.delete(containerId);
+      if (this.view !== undefined || this.local !== undefined) this.applyMerged();
     }
   }
 
   async applyView(view: NodeNetworkView, nodeId: string): Promise<void> {
     this.live();
     this.views.push({ view: structuredClone(view), nodeId });
+    this.view = structuredClone(view);
+    this.applyMerged();
+  }
+
+  async setLocalNetworks(entries: NetworkViewEntry[]): Promise<void> {
+    this.live();
+    this.localSets.push(structuredClone(entries));
+    this.local = structuredClone(entries);
+    this.applyMerged();
+  }
+
+  /** The swarm view and the local networks together: bridges, the node table, DNS zones. */
+  private applyMerged(): void {
     const m = this.machine;
+    const swarm = this.view?.networks ?? [];
+    const ids = new Set(swarm.map((e) => e.network.Id));
+    const merged = [...swarm, ...(this.local ?? []).filter((e) => !ids.has(e.network.Id))];
     const wanted = new Set<string>();
-    for (const e of view.networks) {
+    m.zones.clear();
+    for (const e of merged) {
       const cfg = e.network.IPAM.Config[0];
       const len = cfg?.Subnet === undefined ? undefined : parseCidr(cfg.Subnet)?.len;
       if (!cfg?.Gateway || len === undefined) continue;
       wanted.add(e.network.Id);
+      m.zones.set(cfg.Gateway, structuredClone(e));
       const addrs = [`${cfg.Gateway}/${len}`, ...(e.nodeAddr ? [e.nodeAddr] : []), ...e.services.filter((s) => s.mode === 'vip' && s.vip).map((s) => `${s.vip ?? ''}/32`)];
       m.bridges.set(e.network.Id, new Set(addrs));
     }
     const attached = new Set([...m.sandboxes.values()].flatMap((r) => r.endpoints.map((ep) => ep.network.id)));
     for (const id of [...m.bridges.keys()]) if (!wanted.has(id) && !attached.has(id)) m.bridges.delete(id);
-    m.tables.add(this.table);
+    if (this.view === undefined && merged.length === 0 && m.sandboxes.size === 0) m.tables.delete(this.table);
+    else m.tables.add(this.table);
   }
 
   async reserveIngress(ports: HostPortMapping[]): Promise<void> {
@@ -131,6 +161,9 @@ export class FakeNetworkHost implements NetworkHost {
     m.bridges.clear();
     m.tables.delete(this.table);
     m.held.clear();
+    m.zones.clear();
     this.ingress.clear();
+    this.view = undefined;
+    this.local = undefined;
   }
 }

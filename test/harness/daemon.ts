@@ -2,6 +2,7 @@
  * A real `shoal daemon` for end-to-end tests: its own data root, exec root and socket under a temp dir, in its own
  * process group so cleanup can kill it and everything it started. `await using d = await startDaemon()`.
  */
+import { netnsPrefixFor, ownerAlias } from '../../src/agent/network/names.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -162,6 +163,7 @@ export async function startDaemon(opts: { hostname?: string; netns?: string; dae
  * directory (lazily unmounted), and the cgroup directories themselves.
  */
 export function cleanupHostState(dir: string, cgroupParent: string): void {
+  cleanupNetworkState(join(dir, 'exec'));
   const roots = existsSync('/sys/fs/cgroup/unified') ? ['/sys/fs/cgroup/unified'] : [];
   for (const c of readdirSync('/sys/fs/cgroup')) if (c !== 'unified') roots.push(`/sys/fs/cgroup/${c}`);
   for (const root of roots) {
@@ -203,5 +205,26 @@ export function cleanupHostState(dir: string, cgroupParent: string): void {
     } catch {
       // left for the next run's cleanup
     }
+  }
+}
+
+/**
+ * What a daemon on these roots left in the current network namespace (a daemon outside a test netns, killed or not
+ * told to leave its swarm): its links (they carry the alias `shoal <prefix>`), its node nft table and its
+ * container netns. Containers' own netns go with them; this removes only what is this daemon's.
+ */
+export function cleanupNetworkState(execRoot: string): void {
+  const prefix = netnsPrefixFor(execRoot);
+  const links = spawnSync('ip', ['-j', '-d', 'link', 'show'], { encoding: 'utf8' });
+  try {
+    for (const l of JSON.parse(links.stdout || '[]') as { ifname: string; ifalias?: string }[]) {
+      if (l.ifalias === ownerAlias(prefix)) spawnSync('ip', ['link', 'del', l.ifname]);
+    }
+  } catch {
+    // no JSON: nothing to read
+  }
+  spawnSync('nft', ['delete', 'table', 'ip', `shoal-${prefix.slice(4, -1)}`], { stdio: 'ignore' });
+  if (existsSync('/run/netns')) {
+    for (const ns of readdirSync('/run/netns').filter((n) => n.startsWith(prefix))) spawnSync('ip', ['netns', 'del', ns]);
   }
 }

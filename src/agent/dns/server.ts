@@ -34,6 +34,11 @@ export interface DnsZone {
   /** The IPv4 address to listen on (a network's gateway). */
   listen: string;
   table: RecordTable;
+  /**
+   * A container on several networks asks the gateway of its first one: by its source address there, the tables of
+   * its other networks, consulted in order after this one (docker resolves names on every network a container is on).
+   */
+  also?: ReadonlyMap<string, readonly RecordTable[]>;
 }
 
 export interface DnsServerOptions {
@@ -78,6 +83,7 @@ export class DnsServer {
   private readonly tcpIdleMs: number;
   private upstreams: Upstream[] = [];
   private tables = new Map<string, RecordTable>();
+  private also = new Map<string, ReadonlyMap<string, readonly RecordTable[]>>();
   private readonly listeners = new Map<string, Listener>();
   private readonly failures = new Map<string, string>();
   private readonly aborter = new AbortController();
@@ -109,6 +115,8 @@ export class DnsServer {
       return Promise.resolve();
     }
     const next = new Map<string, RecordTable>();
+    const also = new Map<string, ReadonlyMap<string, readonly RecordTable[]>>();
+    for (const z of zones) if (z.also !== undefined) also.set(z.listen, z.also);
     for (const [i, z] of zones.entries()) {
       if (parseIp(z.listen) === undefined) {
         return Promise.reject(invalidArgument('dns.invalid_listen', `zones[${i}].listen: invalid IPv4 address ${JSON.stringify(z.listen)}`));
@@ -116,7 +124,7 @@ export class DnsServer {
       if (next.has(z.listen)) return Promise.reject(invalidArgument('dns.duplicate_listen', `zones[${i}].listen: ${z.listen} is given twice`));
       next.set(z.listen, z.table);
     }
-    const run = this.chain.then(() => this.apply(next));
+    const run = this.chain.then(() => this.apply(next, also));
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -139,7 +147,7 @@ export class DnsServer {
     this.tables = new Map();
   }
 
-  private async apply(next: Map<string, RecordTable>): Promise<void> {
+  private async apply(next: Map<string, RecordTable>, also: Map<string, ReadonlyMap<string, readonly RecordTable[]>>): Promise<void> {
     if (this.closed) return;
     this.refreshUpstreams();
     await Promise.all(
@@ -158,6 +166,7 @@ export class DnsServer {
         }),
     );
     this.tables = next; // the swap: every handler reads this map per query
+    this.also = also;
     for (const listen of this.failures.keys()) if (!next.has(listen)) this.failures.delete(listen);
     const gone = [...this.listeners.values()].filter((l) => !next.has(l.listen));
     for (const l of gone) this.listeners.delete(l.listen);
@@ -230,7 +239,7 @@ export class DnsServer {
         // the listener went away while a forward was in flight
       }
     };
-    this.handle(l.listen, msg, 'udp', send);
+    this.handle(l.listen, msg, 'udp', send, rinfo.address);
   }
 
   private onTcp(l: Listener, conn: Socket): void {
@@ -253,17 +262,17 @@ export class DnsServer {
         if (buf.length < 2 + n) break;
         const msg = Buffer.from(buf.subarray(2, 2 + n));
         buf = buf.subarray(2 + n);
-        this.handle(l.listen, msg, 'tcp', send);
+        this.handle(l.listen, msg, 'tcp', send, conn.remoteAddress?.replace(/^::ffff:/, '') ?? '');
       }
     });
   }
 
   /** One query: answer it from the listen address's table, or forward it. Never throws. */
-  private handle(listen: string, msg: Buffer, transport: 'udp' | 'tcp', send: (out: Buffer) => void): void {
+  private handle(listen: string, msg: Buffer, transport: 'udp' | 'tcp', send: (out: Buffer) => void, source = ''): void {
     const q = decodeQuery(msg);
     if (q === undefined) return; // malformed, or not a query: dropped
     try {
-      const reply = this.local(listen, q, transport);
+      const reply = this.local(listen, q, transport, source);
       if (reply !== undefined) return send(reply);
     } catch (err) {
       this.log.warn({ listen, err: err instanceof Error ? err.message : String(err) }, 'dns answer failed');
@@ -273,7 +282,7 @@ export class DnsServer {
   }
 
   /** Our own response, or undefined when the query is to be forwarded. */
-  private local(listen: string, q: Query, transport: 'udp' | 'tcp'): Buffer | undefined {
+  private local(listen: string, q: Query, transport: 'udp' | 'tcp', source = ''): Buffer | undefined {
     const limit = transport === 'udp' ? udpLimit(q) : undefined;
     const opts = (authoritative: boolean): { authoritative: boolean; limit?: number } =>
       limit === undefined ? { authoritative } : { authoritative, limit };
@@ -282,7 +291,11 @@ export class DnsServer {
     if (q.questions.length !== 1 || question === undefined) return encodeResponse(q, RCODE.FORMERR, [], opts(false));
     const table = this.tables.get(listen);
     if (table === undefined) return undefined;
-    const a = answer(table, question, this.random);
+    let a = answer(table, question, this.random);
+    for (const other of this.also.get(listen)?.get(source) ?? []) {
+      if (a.kind !== 'forward') break;
+      a = answer(other, question, this.random);
+    }
     switch (a.kind) {
       case 'answer':
         return encodeResponse(q, RCODE.NOERROR, a.records, opts(true));

@@ -12,7 +12,7 @@
  * - `close` leaves kernel state in place (containers outlive the agent); `teardown` removes all of it.
  */
 export type { NetworkViewEntry, NetworkViewService, NetworkViewTask, NodeNetworkView } from '../../api/network-view.js';
-import type { NodeNetworkView } from '../../api/network-view.js';
+import type { NetworkViewEntry, NodeNetworkView } from '../../api/network-view.js';
 
 /** A network as the agent wires it: from the stored `Network` (ID, name, IPAM config, Internal, Ingress, Options). */
 export interface NetworkConfig {
@@ -65,6 +65,11 @@ export interface NetworkHost {
   removeSandbox(containerId: string): Promise<void>;
   /** Bridges, VIP addresses, the node ruleset, DNS zones. */
   applyView(view: NodeNetworkView, nodeId: string): Promise<void>;
+  /**
+   * The node's local (single-host, `bridge` driver) networks, replacing the previous set: merged with the swarm view
+   * for bridges, DNS zones (each entry's `containers`: name and aliases → address) and the node ruleset.
+   */
+  setLocalNetworks(entries: NetworkViewEntry[]): Promise<void>;
   /** Reserves ingress ports on this node; throws Conflict naming the port when another process holds it. */
   reserveIngress(ports: HostPortMapping[]): Promise<void>;
   /** Container IDs with a sandbox (adoption, cleanup). */
@@ -73,4 +78,6 @@ export interface NetworkHost {
   close(): Promise<void>;
   /** Removes every bridge, sandbox and table it made. */
   teardown(): Promise<void>;
+  /** Resolves once every change asked for so far (views included) is applied: a task drains only after that. */
+  settled(): Promise<void>;
 }

@@ -14,8 +14,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { captureLogger } from '../../lib/logger.js';
 import type { LogRecord } from '../../lib/logger.js';
-import { aNetwork, aRequest, networkContract, storedNetwork } from '../../../test/contracts/network.js';
+import { aNetwork, aRequest, networkContract, storedNetwork, zoneNames } from '../../../test/contracts/network.js';
 import type { NetworkHarness } from '../../../test/contracts/network.js';
+import type { NetworkViewEntry } from '../exec/network.js';
 import { HostNetwork } from './host-network.js';
 import { spawnCapture } from './iproute.js';
 import { bridgeName } from './names.js';
@@ -66,8 +67,11 @@ async function makeHarness(): Promise<RealHarness> {
   const execRoot = mkdtempSync(join(tmpdir(), 'shoal-hn-'));
   dirs.add(execRoot);
   const records: LogRecord[] = [];
+  // The DNS server's side, recorded: the zones the host last asked for.
+  let zones: { listen: string; network: string; names: string[] }[] = [];
+  const dns = { setZones: (z: { listen: string; entry: NetworkViewEntry }[]) => void (zones = z.map((x) => ({ listen: x.listen, network: x.entry.network.Name, names: zoneNames(x.entry) })).sort((p, q) => p.listen.localeCompare(q.listen))) };
   const open = (ports: PortReservations): HostNetwork =>
-    new HostNetwork({ execRoot, nodeTable: 'shoal_test', netnsPrefix: prefix, logger: captureLogger(records), hostNetns: nodeNs, ports, hostResolvConf: join(execRoot, 'no-resolv') });
+    new HostNetwork({ execRoot, nodeTable: 'shoal_test', netnsPrefix: prefix, logger: captureLogger(records), hostNetns: nodeNs, ports, hostResolvConf: join(execRoot, 'no-resolv'), dns });
   const portsOf: PortReservations[] = [new PortReservations()];
   const host = open(portsOf[0] ?? new PortReservations());
   const hosts: HostNetwork[] = [host];
@@ -103,6 +107,7 @@ async function makeHarness(): Promise<RealHarness> {
         const ports = portsOf.flatMap((p) => p.list().map((r) => `port ${r.port}/${r.protocol}`));
         return [...netnsWith(prefix).map((n) => `netns ${n}`), ...links.map((l) => `link ${l}`), ...tables, ...ports];
       },
+      zones: () => Promise.resolve(zones),
     },
     reopen: () => {
       const ports = new PortReservations();

@@ -48,7 +48,11 @@ export interface PortHolder {
 
 /** The embedded DNS server's side: zones per network, served on the network's gateway address. */
 export interface DnsZoneSink {
-  setZones(zones: { listen: string; entry: NetworkViewEntry }[]): Promise<void> | void;
+  /**
+   * `also`: for a container on several networks, by its address on the zone's network (its first), the IDs of its
+   * other networks, whose names it must resolve too.
+   */
+  setZones(zones: { listen: string; entry: NetworkViewEntry; also?: Map<string, string[]> }[]): Promise<void> | void;
   close?(): Promise<void> | void;
 }
 
@@ -84,6 +88,9 @@ export class HostNetwork implements NetworkHost {
   /** Bridges known to exist (so a sandbox on a known network costs no `ip -j` listing). */
   private readonly knownBridges = new Set<string>();
   private view: NodeNetworkView = { networks: [] };
+  /** Local (single-host) networks (setLocalNetworks), merged with the swarm view; undefined until first set. */
+  private local: NetworkViewEntry[] | undefined;
+  private pendingLocal: { entries: NetworkViewEntry[]; done: Promise<void> } | undefined;
   /** The node the last view was for (undefined until one is applied). */
   private viewNode: string | undefined;
   private pendingView: { view: NodeNetworkView; nodeId: string; done: Promise<void> } | undefined;
@@ -114,10 +121,11 @@ export class HostNetwork implements NetworkHost {
     const req = this.records.get(containerId);
     const hadPorts = await this.serial(() => this.remove(containerId));
     if (hadPorts) await this.syncRuleset();
-    // The last container on a network the view no longer has takes its bridge with it.
-    const inView = new Set(this.view.networks.map((e) => e.network.Id));
-    if (this.viewNode !== undefined && req !== undefined && req.endpoints.some((e) => !inView.has(e.network.id))) {
-      await this.applyView(this.view, this.viewNode);
+    // The last container on a network neither the view nor the local set has takes its bridge with it.
+    const inView = new Set(this.merged().networks.map((e) => e.network.Id));
+    if ((this.viewNode !== undefined || this.local !== undefined) && req !== undefined && req.endpoints.some((e) => !inView.has(e.network.id))) {
+      if (this.viewNode !== undefined) await this.applyView(this.view, this.viewNode);
+      else await this.setLocalNetworks(this.local ?? []);
     }
   }
 
@@ -133,6 +141,22 @@ export class HostNetwork implements NetworkHost {
     slot.done = this.serial(async () => {
       this.pendingView = undefined;
       await this.apply(slot.view, slot.nodeId);
+    });
+    return slot.done;
+  }
+
+  setLocalNetworks(entries: NetworkViewEntry[]): Promise<void> {
+    const pending = this.pendingLocal;
+    if (pending) {
+      pending.entries = entries;
+      return pending.done;
+    }
+    const slot: { entries: NetworkViewEntry[]; done: Promise<void> } = { entries, done: Promise.resolve() };
+    this.pendingLocal = slot;
+    slot.done = this.serial(async () => {
+      this.pendingLocal = undefined;
+      this.local = slot.entries;
+      await this.applyMerged();
     });
     return slot.done;
   }
@@ -182,6 +206,7 @@ export class HostNetwork implements NetworkHost {
       this.records.clear();
       this.knownBridges.clear();
       this.view = { networks: [] };
+      this.local = undefined;
       rmSync(join(this.o.execRoot, 'network'), { recursive: true, force: true });
     });
   }
@@ -276,8 +301,24 @@ export class HostNetwork implements NetworkHost {
     return lines;
   }
 
+  /** The swarm view with the local networks after it (a local network never shares an ID with a swarm one). */
+  private merged(): NodeNetworkView {
+    if (this.local === undefined || this.local.length === 0) return this.view;
+    const ids = new Set(this.view.networks.map((e) => e.network.Id));
+    return { networks: [...this.view.networks, ...this.local.filter((e) => !ids.has(e.network.Id))] };
+  }
+
   private async apply(view: NodeNetworkView, nodeId: string): Promise<void> {
+    this.view = view;
+    this.viewNode = nodeId;
+    await this.syncIngressReservations(view);
+    await this.applyMerged();
+  }
+
+  /** Bridges, the node ruleset and DNS zones for the swarm view and the local networks together. */
+  private async applyMerged(): Promise<void> {
     await this.load();
+    const view = this.merged();
     const want: BridgeWant[] = [];
     for (const e of view.networks) {
       const cfg = e.network.IPAM.Config[0];
@@ -294,13 +335,24 @@ export class HostNetwork implements NetworkHost {
     if (lines.length > 0) await runScript('apply network view', ['set -e', ...lines].join('\n'));
     this.knownBridges.clear();
     for (const w of want) this.knownBridges.add(w.name);
-    this.view = view;
-    this.viewNode = nodeId;
-    this.log.debug({ nodeId, networks: want.length, created: plan.created, removed: plan.removed }, 'network view applied');
-    await this.syncIngressReservations(view);
+    this.log.debug({ nodeId: this.viewNode, local: this.local?.length ?? 0, networks: want.length, created: plan.created, removed: plan.removed }, 'network view applied');
     await this.renderAndApply();
+    // A container on several networks asks its first network's gateway; it must resolve names on all of them.
+    const also = new Map<string, Map<string, string[]>>();
+    for (const req of this.records.values()) {
+      const [first, ...rest] = req.endpoints;
+      if (first === undefined || rest.length === 0) continue;
+      let bySource = also.get(first.network.id);
+      if (bySource === undefined) also.set(first.network.id, (bySource = new Map<string, string[]>()));
+      bySource.set(addrOf(first.address), rest.map((e) => e.network.id));
+    }
     await this.o.dns?.setZones(
-      view.networks.filter((e) => e.network.IPAM.Config[0]?.Gateway).map((e) => ({ listen: e.network.IPAM.Config[0]?.Gateway ?? '', entry: e })),
+      view.networks
+        .filter((e) => e.network.IPAM.Config[0]?.Gateway)
+        .map((e) => {
+          const links = also.get(e.network.Id);
+          return { listen: e.network.IPAM.Config[0]?.Gateway ?? '', entry: e, ...(links !== undefined ? { also: links } : {}) };
+        }),
     );
   }
 
@@ -316,7 +368,13 @@ export class HostNetwork implements NetworkHost {
 
   private async renderAndApply(): Promise<void> {
     const held = (p: HostPortMapping): boolean => this.reserved.get(portKey(p))?.kind === 'ingress';
-    await applyTable(this.o.hostNetns, renderNodeRuleset(nodeRulesetInput(this.o.nodeTable, this.view, [...this.records.values()], held)));
+    const view = this.merged();
+    // Nothing at all to route (no network, no sandbox): no node table, as before the first network.
+    if (this.viewNode === undefined && view.networks.length === 0 && this.records.size === 0) {
+      await deleteTable(this.o.nodeTable, 'ip', this.nftOpts());
+      return;
+    }
+    await applyTable(this.o.hostNetns, renderNodeRuleset(nodeRulesetInput(this.o.nodeTable, view, [...this.records.values()], held)));
   }
 
   private nftOpts(): { netns?: string } {
@@ -383,6 +441,10 @@ export class HostNetwork implements NetworkHost {
   }
 
   // ------------------------------------------------------------------ state
+
+  settled(): Promise<void> {
+    return this.serial(async () => undefined);
+  }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const p = this.chain.then(fn, fn);

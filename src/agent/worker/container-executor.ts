@@ -33,7 +33,7 @@ export interface ContainerExecutorOptions {
   /** How often `health` looks at the container's health (ms); default 250. */
   healthPollMs?: number;
   /** The node's container networking: ingress ports are reserved through it before a task that publishes them starts. */
-  network?: Pick<NetworkHost, 'reserveIngress'>;
+  network?: Pick<NetworkHost, 'reserveIngress' | 'settled'>;
   /**
    * How long a task on a network keeps running after its desired state left `running` (it is already out of DNS
    * and the load balancers), so connections in flight can finish: Docker's 2 s by default.
@@ -141,7 +141,9 @@ class ContainerController implements Controller {
     if (!c) return undefined;
     const drainMs = this.o.drainMs ?? 2000;
     if (c.State.Running && drainMs > 0 && (this.task.NetworksAttachments?.length ?? 0) > 0) {
-      // Out of DNS and the VIP maps already (the manager's view dropped it): let connections in flight finish.
+      // The manager's view dropped the task from DNS and the VIP maps before this shutdown reached us: once this
+      // node has applied it, let the connections in flight finish.
+      await this.o.network?.settled().catch(() => undefined);
       await this.o.clock.sleep(drainMs, signal).catch(() => undefined);
     }
     if (c.State.Running || c.State.Restarting) await this.o.containers.stop(c.Id, { timeoutS: stopGraceSeconds(this.task) });

@@ -168,9 +168,11 @@ describe('controlapi networks', () => {
 
     await deps.store.update((tx) => tx.delete('services', svc.ID));
     await fails(removeNetwork(deps, net.Id), 'FailedPrecondition', `rpc error: code = FailedPrecondition desc = network web_net is in use by task ${task.ID}`);
-    const stopped = await deps.store.view().get('tasks', task.ID);
-    assert.ok(stopped);
-    await deps.store.update((tx) => tx.update('tasks', { ...stopped, Status: { ...stopped.Status, State: 'shutdown' } }));
+    // Its service removed, the task is on its way out (desired remove) while its container still stops: the
+    // network may go (docker stack rm removes services, then networks at once).
+    const leaving = await deps.store.view().get('tasks', task.ID);
+    assert.ok(leaving);
+    await deps.store.update((tx) => tx.update('tasks', { ...leaving, DesiredState: 'remove' }));
     await removeNetwork(deps, net.Id.slice(0, 8));
     await fails(removeNetwork(deps, 'web_net'), 'NotFound', 'network web_net not found');
     await removeNetwork(deps, 'ingress');

@@ -19,7 +19,7 @@ import { Filters } from '../../api/filters.js';
 import { parseNetworkCreate, parseVni, PREDEFINED_NETWORKS, VXLAN_OPTION, type NetworkIpamRequest } from '../../api/network-spec.js';
 import { resolveRef, type RefGetters } from '../../api/resolve.js';
 import { rpcError } from '../../api/service-spec.js';
-import { isTerminal } from '../../api/task-state.js';
+import { isTerminal, TaskState } from '../../api/task-state.js';
 import type { Cluster, IPAMConfig, Network, Node, Service, Task } from '../../api/types.js';
 import { firstFreeSubnet, formatCidr, formatIp, nth, overlaps, parseCidr, type Cidr } from '../../lib/cidr.js';
 import { rfc3339Nano } from '../../lib/clock.js';
@@ -162,8 +162,13 @@ function serviceUsing(services: readonly Service[], n: Network): Service | undef
 }
 
 /** True when a task is still attached to the network (by its allocation or its spec) and not terminal. */
+/**
+ * swarmkit's rule: a task holds the network while both its state and its desired state are at most running. The
+ * tasks of a removed service (desired `remove`) do not: `docker stack rm` removes the services and then, at once,
+ * the networks; the agents tear each sandbox down as its container stops, and the bridge with the last one.
+ */
 function taskAttached(t: Task, n: Network): boolean {
-  if (isTerminal(t.Status.State)) return false;
+  if (isTerminal(t.Status.State) || TaskState[t.DesiredState] > TaskState.running) return false;
   return (t.NetworksAttachments ?? []).some((a) => a.Network.Id === n.Id) || attaches(t.Spec.Networks, n);
 }
 
