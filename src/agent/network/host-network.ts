@@ -374,7 +374,12 @@ export class HostNetwork implements NetworkHost {
       await deleteTable(this.o.nodeTable, 'ip', this.nftOpts());
       return;
     }
-    await applyTable(this.o.hostNetns, renderNodeRuleset(nodeRulesetInput(this.o.nodeTable, view, [...this.records.values()], held)));
+    const input = nodeRulesetInput(this.o.nodeTable, view, [...this.records.values()], held);
+    await applyTable(this.o.hostNetns, renderNodeRuleset(input));
+    this.log.debug(
+      { ingress: input.ingress.map((i) => `${i.port}/${i.protocol}:${i.endpoints.join(',')}`), vips: input.vips.length, hostPorts: input.hostPorts.length },
+      'node ruleset applied',
+    );
   }
 
   private nftOpts(): { netns?: string } {
