@@ -5,28 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { buildImageTar } from '../fixtures/images/build.js';
-import { startDaemon, type RunResult, type TestDaemon } from '../harness/daemon.js';
+import { startDaemon, type TestDaemon } from '../harness/daemon.js';
+import { ok, untilWithin } from '../harness/e2e.js';
 import { freePort } from '../harness/registry.js';
 
-const ok = (r: RunResult, what: string): string => {
-  assert.equal(r.code, 0, `${what} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-};
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
+const until = untilWithin(30000);
 
 describe('services through the docker CLI, on real containers', () => {
   let d: TestDaemon;

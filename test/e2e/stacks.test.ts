@@ -13,30 +13,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildImageTar } from '../fixtures/images/build.js';
 import { REPO, run, startDaemon, type RunResult, type TestDaemon } from '../harness/daemon.js';
+import { ok, untilWithin } from '../harness/e2e.js';
 import { freePort } from '../harness/registry.js';
 
 const FILE = join(REPO, 'examples/getting-started/docker-compose.yml');
 const NS = `shltest-stack-${process.pid.toString(36)}`;
 
-const ok = (r: RunResult, what: string): string => {
-  assert.equal(r.code, 0, `${what} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-};
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = untilWithin(60000);
 
 const lines = (s: string): string[] => s.split('\n').filter((l) => l.trim() !== '');
 
