@@ -148,9 +148,10 @@ describe('networks, DNS, VIPs, the routing mesh, secrets, configs and volumes on
   });
 
   it('no request fails while a healthchecked service scales 2 → 6 → 2 under load', async () => {
-    // The --publish-add/rm test started a rolling update of web (one task at a time, each draining 2 s). Requests
-    // were seen refused while such an update of ANOTHER service ran at the same time as this scale; that is an open
-    // bug (see the closing note of session 2). This test checks the scale itself, so it waits for that update first.
+    // The --publish-add/rm test started a rolling update of web. Run alongside it, this scale once saw requests
+    // refused: a web task superseded while held at READY kept its never-started container's sandbox, and so its
+    // ingress address, after the manager gave that address to a new steady task (fixed: the executor gives the
+    // sandbox back when such a task ends). This test checks the scale on its own, so it waits for that update.
     await until('web to finish its rolling update', async () => {
       const state = ok(await d.docker('service', 'inspect', 'web', '--format', '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}'), 'inspect').trim();
       return state === '' || state === 'completed' ? true : undefined;

@@ -323,6 +323,17 @@ export class ContainerService {
     return { Id: id, Warnings: [] };
   }
 
+  /**
+   * Gives back the network sandbox of a container that is not running (its addresses and host ports): a task that
+   * ends before it ever started must not keep its address on the bridge once the manager hands it to another task.
+   * A later start wires it again.
+   */
+  async releaseNetwork(ref: string): Promise<void> {
+    const l = this.find(ref);
+    if (l.rec.network === undefined || l.rec.inspect.State.Running) return;
+    await this.o.network?.removeSandbox(l.rec.inspect.Id);
+  }
+
   /** Makes the container's network sandbox and records it with docker's NetworkSettings; undefined without networks. */
   private async wireNetwork(l: Live, hostname: string, want: CreateOptions['network']): Promise<Sandbox | undefined> {
     if (want === undefined || (want.endpoints.length === 0 && want.hostPorts.length === 0)) return undefined;

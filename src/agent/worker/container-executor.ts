@@ -21,7 +21,7 @@ import { containerName, containerSpecOf, createBody, stopGraceSeconds } from './
 import { taskNetworkOf } from './task-network.js';
 
 /** What the executor uses of ContainerService. */
-export type Containers = Pick<ContainerService, 'create' | 'start' | 'stop' | 'wait' | 'remove' | 'inspect'>;
+export type Containers = Pick<ContainerService, 'create' | 'start' | 'stop' | 'wait' | 'remove' | 'inspect' | 'releaseNetwork'>;
 
 export interface ContainerExecutorOptions {
   containers: Containers;
@@ -147,6 +147,9 @@ class ContainerController implements Controller {
       await this.o.clock.sleep(drainMs, signal).catch(() => undefined);
     }
     if (c.State.Running || c.State.Restarting) await this.o.containers.stop(c.Id, { timeoutS: stopGraceSeconds(this.task) });
+    // A task shut down before it ever started (held at READY, then superseded) ends here: its container was created
+    // with a sandbox, and the manager frees the task's addresses now. Give them back on this node too.
+    else if (c.State.Status === 'created') await this.o.containers.releaseNetwork(c.Id);
     const after = this.find();
     return after && after.State.Status === 'exited' ? { exitCode: after.State.ExitCode } : undefined;
   }
