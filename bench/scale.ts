@@ -23,19 +23,19 @@
  * overall timeout (default 600 s) aborts the run, and a watchdog kills what is left if cleanup hangs.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { buildImageTar } from '../test/fixtures/images/build.js';
-import { cleanupHostState, REPO, run, startDaemon } from '../test/harness/daemon.js';
+import { REPO, run, startDaemon } from '../test/harness/daemon.js';
 import type { RunResult, TestDaemon } from '../test/harness/daemon.js';
 import { freePort } from '../test/harness/registry.js';
-import { dockerdVersion, ensureDockerd, HostNetState, processesMentioning, TestDockerd } from './lib/dockerd.js';
-import { memoryOf, statusOf } from './lib/proc.js';
-import { bounded } from './lib/shoal-start.js';
+import { dockerdVersion, ensureDockerd, HostNetState, TestDockerd } from './lib/dockerd.js';
+import { memoryOf } from './lib/proc.js';
+import { bounded, shoalDaemonParts } from './lib/shoal-start.js';
 import { intOption, ensureBundle, firstLine, progress } from './lib/common.js';
 
 const USAGE = `usage: node --import tsx bench/scale.ts [options]   (as root)
@@ -126,30 +126,7 @@ function shoalEngine(d: TestDaemon): Engine {
     version: `shoal ${(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version}`,
     socket: d.socket,
     docker: (args, timeoutMs = 60_000) => run('docker', ['-H', d.host, ...args], { env, timeoutMs }),
-    pids: () => ({
-      daemon: d.pid > 0 && statusOf(d.pid) !== undefined ? [d.pid] : [],
-      conmon: processesMentioning(d.dir).filter((p) => statusOf(p)?.comm === 'conmon'),
-    }),
-    log: () => d.log(),
-    stop: async () => {
-      await d[Symbol.asyncDispose]();
-      return existsSync(d.dir) ? [`daemon dir left: ${d.dir}`] : [];
-    },
-    emergencyStop: () => {
-      try {
-        process.kill(-d.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-      for (const p of processesMentioning(d.dir)) {
-        try {
-          process.kill(p, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      cleanupHostState(d.dir, `shoal-e2e-${d.dir.slice(-6).toLowerCase()}`);
-    },
+    ...shoalDaemonParts(d),
   };
 }
 

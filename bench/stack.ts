@@ -29,22 +29,22 @@
  * watchdog kills what is left if cleanup hangs.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { parseDocument } from 'yaml';
 import { saveImages } from '../test/fixtures/images/build.js';
-import { cleanupHostState, REPO, run, SHOAL_BUNDLE, startDaemon } from '../test/harness/daemon.js';
+import { REPO, run, SHOAL_BUNDLE, startDaemon } from '../test/harness/daemon.js';
 import type { RunResult, TestDaemon } from '../test/harness/daemon.js';
 import { ensureBundle, firstLine, intOption, progress } from './lib/common.js';
 import { dockerComposeVersion, ensureDockerCompose } from './lib/docker-compose.js';
-import { dockerdVersion, ensureDockerd, processesMentioning } from './lib/dockerd.js';
+import { dockerdVersion, ensureDockerd } from './lib/dockerd.js';
 import type { TestDockerd } from './lib/dockerd.js';
 import { BenchNetns, netnsWithPrefix, startDockerdIn } from './lib/netns.js';
-import { memoryOf, statusOf } from './lib/proc.js';
-import { bounded } from './lib/shoal-start.js';
+import { memoryOf } from './lib/proc.js';
+import { bounded, shoalDaemonParts } from './lib/shoal-start.js';
 import { composeState, containersWithLabel, stackProgress } from './lib/stack-probes.js';
 import type { ComposeState, ServiceProgress } from './lib/stack-probes.js';
 
@@ -180,30 +180,7 @@ function shoalEngine(d: TestDaemon): Engine {
     composeUp: (file, timeoutMs) => shoal(['compose', '-f', file, '-p', PROJECT, 'up', '-d', '--wait'], timeoutMs),
     composeDown: (file, timeoutMs) => shoal(['compose', '-f', file, '-p', PROJECT, 'down'], timeoutMs),
     composeUpCommand: 'shoal compose up -d --wait',
-    pids: () => ({
-      daemon: d.pid > 0 && statusOf(d.pid) !== undefined ? [d.pid] : [],
-      conmon: processesMentioning(d.dir).filter((p) => statusOf(p)?.comm === 'conmon'),
-    }),
-    log: () => d.log(),
-    stop: async () => {
-      await d[Symbol.asyncDispose]();
-      return existsSync(d.dir) ? [`daemon dir left: ${d.dir}`] : [];
-    },
-    emergencyStop: () => {
-      try {
-        process.kill(-d.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-      for (const p of processesMentioning(d.dir)) {
-        try {
-          process.kill(p, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      cleanupHostState(d.dir, `shoal-e2e-${d.dir.slice(-6).toLowerCase()}`);
-    },
+    ...shoalDaemonParts(d),
   };
 }
 

@@ -4,6 +4,10 @@
  * `State.Running` (normally true on the first read). Each segment is timed; `total` is create → running.
  */
 import { performance } from 'node:perf_hooks';
+import { existsSync } from 'node:fs';
+import { cleanupHostState } from '../../test/harness/daemon.js';
+import type { TestDaemon } from '../../test/harness/daemon.js';
+import { processesMentioning } from './dockerd.js';
 import { buildCreateBody, detachBody } from '../../src/cli/commands/container/create-body.js';
 import type { ContainerCreateBody } from '../../src/client/container-types.js';
 import { containerCreate, containerInspect, containerRemove, containerStart } from '../../src/client/containers.js';
@@ -146,4 +150,42 @@ export function containerMemory(initPid: number, id: string, pgrep: (id: string)
   }
   const rssBytes = [...pids, ...(conmonPid === undefined ? [] : [conmonPid])].reduce((sum, p) => sum + (rssOf(p) ?? 0), 0);
   return { conmonPid, conmon: conmonPid === undefined ? undefined : memoryOf(conmonPid), pids, container: { bytes, kind }, rssBytes };
+}
+
+/**
+ * The lifecycle parts every benchmark's Shoal engine shares: its processes (the daemon and the conmons of its
+ * containers), its log, a clean stop, and a last-resort stop that kills by PID and removes host state.
+ */
+export function shoalDaemonParts(d: TestDaemon): {
+  pids: () => { daemon: number[]; conmon: number[] };
+  log: () => string;
+  stop: () => Promise<string[]>;
+  emergencyStop: () => void;
+} {
+  return {
+    pids: () => ({
+      daemon: d.pid > 0 && statusOf(d.pid) !== undefined ? [d.pid] : [],
+      conmon: processesMentioning(d.dir).filter((p) => statusOf(p)?.comm === 'conmon'),
+    }),
+    log: () => d.log(),
+    stop: async () => {
+      await d[Symbol.asyncDispose]();
+      return existsSync(d.dir) ? [`daemon dir left: ${d.dir}`] : [];
+    },
+    emergencyStop: () => {
+      try {
+        process.kill(-d.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      for (const p of processesMentioning(d.dir)) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      cleanupHostState(d.dir, `shoal-e2e-${d.dir.slice(-6).toLowerCase()}`);
+    },
+  };
 }
