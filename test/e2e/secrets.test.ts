@@ -35,10 +35,10 @@ describe('secrets and configs through the docker CLI and the shoal CLI', () => {
   let d: TestDaemon;
   const known: Record<string, string> = {};
   let env: NodeJS.ProcessEnv;
+  // The docker CLI joins `{{.Labels}}` in Go map order, which differs from run to run: compare and pin them sorted.
+  const labels = (out: string): string => out.replace(/"Labels":"([^"]*)"/g, (_m, l: string) => `"Labels":"${l.split(',').sort().join(',')}"`);
   const both = async (args: string[]): Promise<{ docker: RunResult; shoal: RunResult }> => ({ docker: await d.docker(...args), shoal: await d.shoal(...args) });
   const assertSame = (r: { docker: RunResult; shoal: RunResult }, what: string, map: (s: string) => string = (s) => s): void => {
-    // The docker CLI joins `{{.Labels}}` in Go map order, which differs from run to run: compare them sorted.
-    const labels = (out: string): string => out.replace(/"Labels":"([^"]*)"/g, (_m, l: string) => `"Labels":"${l.split(',').sort().join(',')}"`);
     assert.equal(labels(map(r.shoal.stdout)), labels(map(r.docker.stdout)), `${what}: stdout differs`);
     assert.equal(r.shoal.stderr, r.docker.stderr, `${what}: stderr differs`);
     assert.equal(r.shoal.code, r.docker.code, `${what}: exit code differs`);
@@ -46,7 +46,7 @@ describe('secrets and configs through the docker CLI and the shoal CLI', () => {
   /** Store revisions and creation times differ from run to run. */
   const stable = (s: string): string => s.replace(/"Index": \d+/g, '"Index": <N>').replace(/"\d{4}-\d{2}-\d{2}T[\d:.]+Z"/g, '"<RFC3339>"');
   const pinned = (name: string, r: { docker: RunResult; shoal: RunResult }, map: (s: string) => string = (s) => s): void =>
-    assertGolden(name, stable(normalize(map(`${r.docker.stdout}--- stderr\n${r.docker.stderr}--- exit ${r.docker.code}\n`), known)));
+    assertGolden(name, stable(normalize(labels(map(`${r.docker.stdout}--- stderr\n${r.docker.stderr}--- exit ${r.docker.code}\n`)), known)));
 
   before(async () => {
     d = await startDaemon({ hostname: 'secrets-e2e' });
