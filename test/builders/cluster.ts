@@ -6,7 +6,7 @@
  * faked here, DESIGN §4.3) and all sharing one real image store holding the fixture images.
  *
  * Time is the system clock: heartbeats, restart delays and update monitors are real timers, kept short (heartbeat
- * 200 ms by default; the specs made by `aServiceSpec` use 100 ms restart delays), so tests await conditions with
+ * 1000 ms by default; the specs made by `aServiceSpec` use 100 ms restart delays), so tests await conditions with
  * deadlines (`cluster.until`) and never sleep.
  *
  *   const images = await clusterImages();                   // once per file; disposed in after()
@@ -303,7 +303,7 @@ export interface ClusterNodeOptions {
 export interface ClusterOptions {
   /** How many nodes (the first is the manager's own), or each one's options. Default 3. */
   nodes?: number | ClusterNodeOptions[];
-  /** The dispatcher's heartbeat period (the cluster's `Dispatcher.HeartbeatPeriod`); default 200 ms. */
+  /** The dispatcher's heartbeat period (the cluster's `Dispatcher.HeartbeatPeriod`); default 1000 ms (a 3 s grace: a loaded 2-core machine can stall the shared event loop past 600 ms, which marked healthy nodes down). */
   heartbeatMs?: number;
   /** The store backend: memory (default) or SQLite in the cluster's temp dir. */
   backend?: 'memory' | 'sqlite';
@@ -556,7 +556,7 @@ export class Cluster implements AsyncDisposable {
   }
 
   get heartbeatMs(): number {
-    return this.o.heartbeatMs ?? 200;
+    return this.o.heartbeatMs ?? 1000;
   }
 
   /** Appends a runtime event (called by every node's recording runtime). */

@@ -249,7 +249,7 @@ void describe('services on an in-process cluster (real manager and agents, fake 
   });
 
   void it('node down: after the heartbeat timeout its tasks are replaced elsewhere; when it comes back its old containers stop', async () => {
-    await using c = await aCluster(images, { nodes: 3 });
+    await using c = await aCluster(images, { nodes: 3, heartbeatMs: 300 });
     const svc = await c.createService(aServiceSpec('web', { replicas: 6 }));
     const before = await c.converged('web', 6);
     const lost = c.nodes[2];
