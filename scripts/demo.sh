@@ -46,8 +46,8 @@ if ! shoal image inspect shoal-test/web:1 >/dev/null 2>&1 || ! shoal image inspe
   echo "demo: building the example images"
   shoal image load -i "$(node --import tsx scripts/demo-images.ts)" >/dev/null
 fi
-echo "\$ shoal stack deploy --detach=false -c examples/getting-started/docker-compose.yml getstartedlab"
-shoal stack deploy --detach=false -c examples/getting-started/docker-compose.yml getstartedlab
+echo "\$ shoal stack deploy --detach=false --resolve-image never -c examples/getting-started/docker-compose.yml getstartedlab"
+shoal stack deploy --detach=false --resolve-image never -c examples/getting-started/docker-compose.yml getstartedlab
 echo
 echo "\$ shoal stack services getstartedlab"
 shoal stack services getstartedlab

@@ -9,9 +9,10 @@
  *   with docker's `invalid pool request: Pool overlaps with other one on this address space`.
  * - Addresses: `.0` network, the gateway (`.1` unless given), never the broadcast; a container gets the lowest free
  *   address (inside `IPRange` when given), or the one it asks for when that one is free.
+ * - The bodies of `POST /networks/{id}/connect` and `/disconnect` (for local and attachable swarm networks alike):
+ *   `{Container, EndpointConfig: {Aliases, IPAMConfig: {IPv4Address}}}` and `{Container, Force}`, validated here.
  */
-import { failedPrecondition, invalidArgument, notFound } from './errors.js';
-import type { ShoalError } from './errors.js';
+import { ShoalError, failedPrecondition, invalidArgument, notFound } from './errors.js';
 import { parseNetworkCreate, type NetworkIpamRequest } from './network-spec.js';
 import type { IPAMConfig, Labels, Network } from './types.js';
 import { contains, firstFreeSubnet, formatCidr, formatIp, lastOf, nth, overlaps, parseCidr, parseIp, type Cidr } from '../lib/cidr.js';
@@ -162,3 +163,78 @@ export const networkNotFound = (ref: string): ShoalError => notFound('network.no
 /** Refused removal of a network with containers on it (dockerd's text). */
 export const networkHasEndpoints = (n: Pick<Network, 'Name' | 'Id'>): ShoalError =>
   failedPrecondition('network.active_endpoints', `error while removing network: network ${n.Name} id ${n.Id} has active endpoints`);
+
+// ------------------------------------------------------------------ connect and disconnect bodies
+
+/** `POST /networks/{id}/connect`, validated: what Shoal uses of docker's `NetworkConnectRequest`. */
+export interface NetworkConnectRequest {
+  /** The container's ID, name or ID prefix. */
+  Container: string;
+  /** `EndpointConfig.Aliases`: more DNS names for the container on this network. */
+  Aliases: string[];
+  /** `EndpointConfig.IPAMConfig.IPv4Address`, when asked for. */
+  IPv4Address?: string;
+}
+
+/** `POST /networks/{id}/disconnect`, validated (docker's `NetworkDisconnectRequest`). */
+export interface NetworkDisconnectRequest {
+  Container: string;
+  Force: boolean;
+}
+
+const badConnect = (message: string): ShoalError => invalidArgument('network.connect_invalid', message);
+
+function objectOrNothing(v: unknown, field: string): Record<string, unknown> | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v)) throw badConnect(`${field}: expected an object, got ${JSON.stringify(v)}`);
+  return v as Record<string, unknown>;
+}
+
+function jsonObject(v: unknown, what: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw badConnect(`${what}: expected a JSON object`);
+  return v as Record<string, unknown>;
+}
+
+function containerRef(body: Record<string, unknown>): string {
+  const c = body.Container;
+  if (c === undefined || c === null || c === '') throw badConnect('Container: a container ID or name is required');
+  if (typeof c !== 'string') throw badConnect(`Container: expected a string, got ${JSON.stringify(c)}`);
+  return c;
+}
+
+/** The connect body (untrusted JSON) → the request, or InvalidArgument naming the field. */
+export function parseNetworkConnect(input: unknown): NetworkConnectRequest {
+  const body = jsonObject(input, 'connect request');
+  const Container = containerRef(body);
+  const ep = objectOrNothing(body.EndpointConfig, 'EndpointConfig');
+  const aliases = ep?.Aliases;
+  let Aliases: string[] = [];
+  if (aliases !== undefined && aliases !== null) {
+    if (!Array.isArray(aliases)) throw badConnect(`EndpointConfig.Aliases: expected an array of strings, got ${JSON.stringify(aliases)}`);
+    Aliases = aliases.map((a: unknown, i) => {
+      if (typeof a !== 'string' || a === '' || /\s/.test(a)) throw badConnect(`EndpointConfig.Aliases[${i}]: invalid alias ${JSON.stringify(a)}`);
+      return a;
+    });
+  }
+  const ipam = objectOrNothing(ep?.IPAMConfig, 'EndpointConfig.IPAMConfig');
+  const v4 = ipam?.IPv4Address;
+  if (v4 !== undefined && v4 !== null && v4 !== '' && (typeof v4 !== 'string' || parseIp(v4) === undefined)) {
+    throw badConnect(`EndpointConfig.IPAMConfig.IPv4Address: invalid IPv4 address: ${typeof v4 === 'string' ? v4 : JSON.stringify(v4)}`);
+  }
+  const v6 = ipam?.IPv6Address;
+  if (v6 !== undefined && v6 !== null && v6 !== '') throw badConnect('EndpointConfig.IPAMConfig.IPv6Address: IPv6 is not supported on Shoal networks');
+  return { Container, Aliases: [...new Set(Aliases)], ...(typeof v4 === 'string' && v4 !== '' ? { IPv4Address: v4 } : {}) };
+}
+
+/** The disconnect body (untrusted JSON) → the request, or InvalidArgument naming the field. */
+export function parseNetworkDisconnect(input: unknown): NetworkDisconnectRequest {
+  const body = jsonObject(input, 'disconnect request');
+  const Container = containerRef(body);
+  const force = body.Force;
+  if (force !== undefined && force !== null && typeof force !== 'boolean') throw badConnect(`Force: expected a boolean, got ${JSON.stringify(force)}`);
+  return { Container, Force: force === true };
+}
+
+/** dockerd's refusal of a second endpoint of a running container on a network. */
+export const endpointExists = (container: string, network: string): ShoalError =>
+  new ShoalError('Conflict', 'network.endpoint_exists', `endpoint with name ${container} already exists in network ${network}`);

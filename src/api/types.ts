@@ -116,6 +116,11 @@ export interface Node extends Meta {
   Description: NodeDescription;
   Status: NodeStatus;
   ManagerStatus?: ManagerStatus;
+  /**
+   * Internal, never rendered: the node's data path IP (`--data-path-addr` at join/init). Absent: the address its
+   * agent's connection comes from (`Status.Addr`).
+   */
+  DataPathAddr?: string;
 }
 
 // ---------------------------------------------------------------- services and tasks
@@ -182,6 +187,12 @@ export interface ContainerSpec {
   CapabilityDrop?: string[];
   Ulimits?: { Name: string; Soft: number; Hard: number }[];
   OomScoreAdj?: number;
+  /**
+   * swarmkit's `PullOptions`: the `X-Registry-Auth` the service was created or updated with, which the agents pull
+   * the image with. Internal: kept with the spec (new credentials make the tasks out of date, as in swarmkit), never
+   * read from a request body (the spec parser drops it) and never in API output (manager/controlapi/registry-auth.ts).
+   */
+  PullOptions?: { RegistryAuth: string };
 }
 
 export interface ResourceSpec {

@@ -8,6 +8,7 @@ import { createClient, type EngineClient } from '../client/index.js';
 import * as compose from './commands/compose/index.js';
 import * as container from './commands/container/index.js';
 import * as image from './commands/image/index.js';
+import * as lab from './commands/lab/index.js';
 import * as network from './commands/network/index.js';
 import * as node from './commands/node/index.js';
 import * as service from './commands/service/index.js';
@@ -67,6 +68,7 @@ export async function runCli(o: RunCliOptions): Promise<number> {
   volume.register(program, ctx);
   network.register(program, ctx);
   compose.register(program, ctx);
+  lab.register(program, ctx);
 
   try {
     await program.parseAsync(o.argv, { from: 'user' });

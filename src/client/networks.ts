@@ -63,3 +63,17 @@ export async function networkPrune(client: EngineClient, filters?: FilterMap): P
   const r = await client.request<{ NetworksDeleted: string[] | null } | undefined>('POST', '/networks/prune', { query: { filters: sortedFilters(filters) } });
   return r?.NetworksDeleted ?? [];
 }
+
+/** `POST /networks/{id}/connect` as the docker CLI sends it (`docker network connect [--alias A] [--ip IP] NET CTR`). */
+export async function networkConnect(client: EngineClient, network: string, container: string, o: { aliases?: string[]; ipv4Address?: string } = {}): Promise<void> {
+  const endpoint = {
+    ...(o.ipv4Address !== undefined ? { IPAMConfig: { IPv4Address: o.ipv4Address } } : {}),
+    ...(o.aliases !== undefined && o.aliases.length > 0 ? { Aliases: o.aliases } : {}),
+  };
+  await client.request('POST', `/networks/${seg(network)}/connect`, { body: { Container: container, EndpointConfig: endpoint } });
+}
+
+/** `POST /networks/{id}/disconnect` (`docker network disconnect [-f] NET CTR`). */
+export async function networkDisconnect(client: EngineClient, network: string, container: string, o: { force?: boolean } = {}): Promise<void> {
+  await client.request('POST', `/networks/${seg(network)}/disconnect`, { body: { Container: container, Force: o.force === true } });
+}

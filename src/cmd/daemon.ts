@@ -14,6 +14,7 @@ import { buildTable } from '../agent/dns/zone.js';
 import { HostNetwork } from '../agent/network/host-network.js';
 import { netnsPrefixFor } from '../agent/network/names.js';
 import { openImageStore } from '../agent/runtime/images/index.js';
+import { inspectDistribution, REGISTRY_LOOKUPS, type RegistryLookup } from '../agent/runtime/images/distribution.js';
 import { DEFAULT_CAPABILITIES, tweakCapabilities } from '../agent/runtime/oci/index.js';
 import { createRuncRuntime, readHostInfo } from '../agent/runtime/runc/index.js';
 import { containerBackend, imageBackend } from '../daemon/container-backend.js';
@@ -34,6 +35,8 @@ export interface DaemonFlags {
   cgroupParent: string;
   /** Upstream resolvers of the embedded DNS (`ip[:port]`); empty: the host's resolv.conf. */
   dnsUpstream: string[];
+  /** Which registries `GET /distribution/{name}/json` may ask (the CLI's digest pinning). */
+  registryLookup: RegistryLookup;
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'];
@@ -51,9 +54,13 @@ export function parseDaemonArgs(argv: string[]): DaemonFlags {
     .option('--hostname <name>', 'Hostname this node reports (default: the OS hostname)')
     .option('--cgroup-parent <name>', 'Parent cgroup of containers, in every controller', 'shoal')
     .option('--dns-upstream <ip[:port]>', 'Where the embedded DNS forwards names it does not own (repeatable; default: the nameservers of /etc/resolv.conf)', (v: string, p: string[] = []) => [...p, v])
+    .option('--registry-lookup <scope>', 'Registries asked for image digests when services are created or updated ("all"|"loopback"|"none")', (v: string) => {
+      if (!(REGISTRY_LOOKUPS as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${REGISTRY_LOOKUPS.join(', ')}`);
+      return v;
+    }, 'all')
     .allowExcessArguments(false);
   cmd.parse(argv, { from: 'user' });
-  const o = cmd.opts<{ host?: string[]; dataRoot: string; execRoot: string; logLevel: string; hostname?: string; cgroupParent: string; dnsUpstream?: string[] }>();
+  const o = cmd.opts<{ host?: string[]; dataRoot: string; execRoot: string; logLevel: string; hostname?: string; cgroupParent: string; dnsUpstream?: string[]; registryLookup: RegistryLookup }>();
   return {
     host: o.host && o.host.length > 0 ? o.host : [`unix://${o.execRoot}/docker.sock`],
     dataRoot: o.dataRoot,
@@ -61,6 +68,7 @@ export function parseDaemonArgs(argv: string[]): DaemonFlags {
     logLevel: o.logLevel,
     cgroupParent: o.cgroupParent,
     dnsUpstream: o.dnsUpstream ?? [],
+    registryLookup: o.registryLookup,
     ...(o.hostname ? { hostname: o.hostname } : {}),
   };
 }
@@ -128,6 +136,9 @@ export async function runDaemon(argv: string[]): Promise<void> {
     containerCounts: () => containers.counts(),
     agent: { containers, images, network },
     imageCount: async () => (await images.list()).length,
+    distribution: {
+      inspect: (image, registryAuth, signal) => inspectDistribution(image, { scope: flags.registryLookup, registryAuth, signal, log: logger.child({ component: 'distribution' }) }),
+    },
     dataRoot: flags.dataRoot,
     execRoot: flags.execRoot,
     clock: systemClock,

@@ -8,8 +8,16 @@
  * Local bridge networks (src/daemon/local-networks.ts) are found first: a name or ID of one gets its address from
  * the node's local store, with no swarm involved; `HostConfig.PortBindings` of a container with networks become
  * its sandbox's host ports (src/daemon/port-bindings.ts).
+ *
+ * `docker network connect/disconnect` (`networkConnect`/`networkDisconnect`, the network resolved by the route):
+ * the address comes from the same place (the local store, or the manager for an attachable swarm network), then
+ * the ContainerService puts the endpoint on the container (live when it has a sandbox); a failure gives the
+ * address back. Connects and disconnects of one container run one at a time. Swarm tasks are refused: their
+ * networks are their service's (`docker service update --network-add`).
  */
-import { invalidArgument, isShoalError, notFound, unavailable } from '../api/errors.js';
+import { failedPrecondition, invalidArgument, isShoalError, notFound, unavailable } from '../api/errors.js';
+import type { ContainerInspect } from '../api/container.js';
+import { networkNotFound } from '../api/local-network.js';
 import type { Network } from '../api/types.js';
 import type { ContainerService } from '../agent/containers/service.js';
 import type { SandboxEndpoint } from '../agent/exec/network.js';
@@ -88,8 +96,98 @@ export function withSwarmNetworks(base: ContainerBackend, o: ContainerNetworksOp
   o.containers.onRemoved((c) => {
     void o.local?.detach(c.Id).catch((e: unknown) => log.warn({ err: e, containerId: c.Id }, 'giving back local network addresses failed'));
   });
+  // One connect or disconnect at a time per container: the check, the address and the endpoint go together.
+  const queues = new Map<string, Promise<unknown>>();
+  const oneAtATime = <T>(containerId: string, fn: () => Promise<T>): Promise<T> => {
+    const next = (queues.get(containerId) ?? Promise.resolve()).then(fn, fn);
+    const tail = next.catch(() => undefined);
+    queues.set(containerId, tail);
+    void tail.then(() => {
+      if (queues.get(containerId) === tail) queues.delete(containerId);
+    });
+    return next;
+  };
+  const notTask = (c: ContainerInspect, verb: string): void => {
+    if (c.Config.Labels?.['com.docker.swarm.task.id'] === undefined) return;
+    throw invalidArgument('network.task_container', `container ${c.Name.replace(/^\//, '')} is a swarm task and cannot be ${verb} by hand: its networks are its service's (docker service update --network-add / --network-rm)`);
+  };
+  /** The manager's control API and this node's ID, for an address on a swarm network. */
+  const swarmSide = (network: Network): { deps: ControlDeps; nodeId: string } => {
+    let deps: ControlDeps;
+    try {
+      deps = o.deps();
+    } catch (e) {
+      if (isShoalError(e, 'Unavailable')) throw networkNotFound(network.Name);
+      throw e;
+    }
+    const nodeId = o.nodeId();
+    if (nodeId === undefined) throw unavailable('swarm.not_member', 'this node is not part of a swarm');
+    return { deps, nodeId };
+  };
+  const isLocal = (networkId: string): boolean => o.local?.findExact(networkId)?.Id === networkId;
+  const giveBack = async (networkId: string, containerId: string): Promise<void> => {
+    if (isLocal(networkId)) await o.local?.detachFrom(networkId, containerId);
+    else {
+      try {
+        o.deps();
+      } catch {
+        return; // no longer a manager: the swarm's networks are gone with it
+      }
+      await release(containerId, [networkId]);
+    }
+  };
+
   return {
     ...base,
+    async networkConnect(network, req) {
+      const c = o.containers.inspect(req.Container);
+      notTask(c, 'connected');
+      await oneAtATime(c.Id, async () => {
+        if (o.containers.connectable(c.Id, { id: network.Id, name: network.Name }) === 'already') return;
+        const name = c.Name.replace(/^\//, '');
+        let endpoint: SandboxEndpoint;
+        if (isLocal(network.Id) && o.local !== undefined) {
+          endpoint = await o.local.attach(network.Id, { containerId: c.Id, name, aliases: req.Aliases, ...(req.IPv4Address !== undefined ? { ip: req.IPv4Address } : {}) });
+        } else {
+          if (req.IPv4Address !== undefined) {
+            throw invalidArgument('network.address_unsupported', `EndpointConfig.IPAMConfig.IPv4Address: a chosen address is supported on local (bridge) networks only, not on swarm network ${network.Name}`);
+          }
+          const { deps, nodeId } = swarmSide(network);
+          const n = await attachContainer(deps, network.Id, { containerId: c.Id, nodeId, name, aliases: req.Aliases });
+          try {
+            const addr = await waitForAddress(deps, n.Id, c.Id, o.clock, o.timeoutMs ?? 10_000);
+            endpoint = { network: networkConfigOf(addr.network), address: addr.addr, aliases: [...req.Aliases] };
+          } catch (e) {
+            await release(c.Id, [n.Id]);
+            throw e;
+          }
+        }
+        try {
+          await o.containers.connectNetwork(c.Id, endpoint);
+        } catch (e) {
+          await giveBack(network.Id, c.Id).catch((ce: unknown) => log.warn({ err: ce, containerId: c.Id, network: network.Id }, 'giving back an address after a failed connect failed'));
+          throw e;
+        }
+      });
+    },
+    async networkDisconnect(network, ref, req) {
+      const c = o.containers.inspect(req.Container);
+      notTask(c, 'disconnected');
+      await oneAtATime(c.Id, async () => {
+        const cur = o.containers.inspect(c.Id);
+        const settings = Object.entries(cur.NetworkSettings.Networks as Record<string, { NetworkID?: string }>);
+        // A forced disconnect from a network that is gone: the container's endpoint of that name (or ID).
+        const networkId = network?.Id ?? settings.find(([k, v]) => k === ref || v.NetworkID === ref)?.[1].NetworkID;
+        if (networkId === undefined) throw networkNotFound(ref);
+        const gone = await o.containers.disconnectNetwork(c.Id, networkId);
+        if (gone === undefined) {
+          // docker: a container that is not running and not on the network is fine; a running one is told so.
+          if (cur.State.Running) throw failedPrecondition('network.not_connected', `container ${cur.Id} is not connected to network ${network?.Name ?? ref}`);
+          return;
+        }
+        await giveBack(networkId, c.Id).catch((e: unknown) => log.warn({ err: e, containerId: c.Id, network: networkId }, 'giving back a container address failed'));
+      });
+    },
     async create(body, name) {
       const wanted = wantedNetworks(body);
       if (wanted.length === 0) return base.create(body, name);

@@ -10,20 +10,21 @@ import { withSwarmNetworks } from './container-networks.js';
 import { invalidArgument, messages, unavailable } from '../api/errors.js';
 import { defaultSwarmSpec, mergeSwarmSpec, swarmDefaults } from '../api/swarm-spec.js';
 import type { Node, NodeDescription, Swarm } from '../api/types.js';
-import { createRootCA, formatJoinToken, issueNodeCertificate, newTokenSecret, tlsInfo } from '../ca/index.js';
+import { createRootCA, formatJoinToken, issueNodeCertificate, newTokenSecret, parseJoinToken, tlsInfo } from '../ca/index.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import type { Random } from '../lib/random.js';
 import type { ControlDeps } from '../manager/controlapi/deps.js';
 import { countManagers, getNode, listNodes, refreshOwnNode, removeNode, updateNode } from '../manager/controlapi/nodes.js';
-import { getCluster, initCluster, publicSwarm, updateSwarm } from '../manager/controlapi/swarm.js';
-import type { ContainerBackend, EngineBackend, ImageBackend, NetworkBackend, NodeBackend, SwarmUpdateRequest } from '../server/routes/backend.js';
+import { checkDataPathPort, getCluster, initCluster, publicSwarm, updateSwarm } from '../manager/controlapi/swarm.js';
+import type { ContainerBackend, DistributionBackend, EngineBackend, ImageBackend, NetworkBackend, NodeBackend, SwarmUpdateRequest } from '../server/routes/backend.js';
 import { Store } from '../store/core/store.js';
 import { openSqliteBackend } from '../store/sqlite/sqlite-backend.js';
 import { chooseAdvertiseAddr, hostFacts, resolveAdvertiseAddr, splitHostPort, type HostFacts } from './host-info.js';
 import { LocalState, type LocalSwarmState } from './local-state.js';
-import { parseInitRequest } from './swarm-request.js';
+import { parseInitRequest, parseJoinRequest } from './swarm-request.js';
+import { joinCluster } from './join-client.js';
 import { API_VERSION, ENGINE_VERSION, GIT_COMMIT, MIN_API_VERSION } from './version.js';
 import { serviceBackend, taskBackend } from './service-backend.js';
 import { networkBackend } from './network-backend.js';
@@ -54,11 +55,27 @@ export interface DaemonOptions {
   /** Container counts for `/info`. */
   containerCounts: () => { total: number; running: number; paused: number; stopped: number };
   imageCount: () => Promise<number>;
+  /** `GET /distribution/{name}/json`: the registries' view of an image (absent: every lookup is an immediate 404). */
+  distribution?: DistributionBackend;
   /** What the agent runs tasks with. */
   agent: AgentDeps;
 }
 
 const DEFAULT_SWARM_PORT = 2377;
+/** Any port: a data path address is an IP, but the address parser wants a default. */
+const DATA_PATH_PORT = 4789;
+/** How long `swarm join` waits for the new node's first session before it returns anyway. */
+const JOIN_SESSION_WAIT_MS = 10_000;
+
+/** What a worker answers for every call on cluster state (docker's words; HTTP 503). */
+export const WORKER_NOT_MANAGER =
+  "This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state. Please run this command on a manager node or promote the current node to a manager.";
+
+/** The API view of a node: never the internal `DataPathAddr`. */
+function publicNode(n: Node): Node {
+  const { DataPathAddr: _internal, ...shown } = n;
+  return shown;
+}
 
 function openFileCount(): number {
   try {
@@ -84,6 +101,7 @@ export class Daemon implements EngineBackend {
   readonly volumes: VolumeBackend;
   readonly secrets: SecretBackend;
   readonly configs: ConfigBackend;
+  readonly distribution?: DistributionBackend;
   /** This manager's secrets key, opened for the store it seals into (a new swarm gets a new key file). */
   private box: { store: Store; box: SecretBox } | undefined;
   private runtime: SwarmRuntime | undefined;
@@ -109,9 +127,10 @@ export class Daemon implements EngineBackend {
       local: this.localNetworks,
     });
     this.images = opts.images;
-    this.services = serviceBackend(() => this.deps(), opts.agent.containers);
+    if (opts.distribution !== undefined) this.distribution = opts.distribution;
+    this.services = serviceBackend(() => this.deps(), () => this.runtime?.logBroker);
     this.networks = networkBackend(() => this.deps(), this.localNetworks);
-    this.tasks = taskBackend(() => this.deps(), opts.agent.containers);
+    this.tasks = taskBackend(() => this.deps(), () => this.runtime?.logBroker);
     this.volumes = volumeBackend(opts.agent.containers.volumes);
     this.secrets = secretBackend(() => ({ ...this.deps(), secretBox: this.secretBox() }));
     this.configs = configBackend(() => this.deps());
@@ -165,6 +184,7 @@ export class Daemon implements EngineBackend {
       agent: this.opts.agent,
       describe: () => this.description(tls),
       secretBox: this.store ? this.secretBox() : undefined,
+      saveCertificates: (c) => this.local.writeCertificates(c),
     });
     if (!this.store) return;
     const deadline = this.opts.clock.now() + 10_000;
@@ -183,8 +203,13 @@ export class Daemon implements EngineBackend {
     return next;
   }
 
+  /** Why this node cannot serve a call on cluster state: not in a swarm, or a worker. */
+  private notManager(): Error {
+    return unavailable('swarm.not_manager', this.state ? WORKER_NOT_MANAGER : messages.notManager);
+  }
+
   private deps(): ControlDeps {
-    if (!this.store) throw unavailable('swarm.not_manager', messages.notManager);
+    if (!this.store) throw this.notManager();
     return {
       store: this.store,
       clock: this.opts.clock,
@@ -195,7 +220,7 @@ export class Daemon implements EngineBackend {
 
   /** The secrets key in `<data-root>/swarm/secrets.key`, made on first use (managers only). */
   private secretBox(): SecretBox {
-    if (!this.store) throw unavailable('swarm.not_manager', messages.notManager);
+    if (!this.store) throw this.notManager();
     if (this.box?.store !== this.store) this.box = { store: this.store, box: openSecretBox(secretsKeyPath(this.local.swarmDir)) };
     return this.box.box;
   }
@@ -328,6 +353,9 @@ export class Daemon implements EngineBackend {
       Error: '',
       RemoteManagers: null as unknown,
     };
+    if (state && !this.store) {
+      return { ...base, RemoteManagers: state.remoteManagers.map((addr) => ({ NodeID: '', Addr: addr })) };
+    }
     if (!state || !this.store) return base;
     try {
       const deps = this.deps();
@@ -357,6 +385,8 @@ export class Daemon implements EngineBackend {
       // Validate the whole spec before any key is made or any file written.
       const spec = mergeSwarmSpec(defaultSwarmSpec(), req.spec);
       const listen = splitHostPort(req.listenAddr, DEFAULT_SWARM_PORT);
+      checkDataPathPort(req.dataPathPort, listen.port);
+      const dataPathAddr = req.dataPathAddr ? resolveAdvertiseAddr(req.dataPathAddr, DATA_PATH_PORT).host : undefined;
       const advertise = req.advertiseAddr
         ? resolveAdvertiseAddr(req.advertiseAddr, listen.port)
         : { host: chooseAdvertiseAddr(listen.host), port: listen.port };
@@ -396,6 +426,8 @@ export class Daemon implements EngineBackend {
           ...(req.defaultAddrPool ? { defaultAddrPool: req.defaultAddrPool } : {}),
           ...(req.subnetSize ? { subnetSize: req.subnetSize } : {}),
           ...(req.dataPathPort ? { dataPathPort: req.dataPathPort } : {}),
+          listenPort: listen.port,
+          ...(dataPathAddr !== undefined ? { dataPathAddr } : {}),
           ...(req.availability ? { availability: req.availability } : {}),
         });
         this.local.writeCertificates({ rootCertPem: rootCA.certPem, nodeCertPem: nodeCert.certPem, nodeKeyPem: nodeCert.keyPem ?? '' });
@@ -413,10 +445,55 @@ export class Daemon implements EngineBackend {
     });
   }
 
-  swarmJoin(_request: unknown): Promise<void> {
-    return Promise.reject(
-      unavailable('swarm.join_unsupported', 'joining an existing swarm is not available yet in this version of Shoal'),
-    );
+  /**
+   * `POST /swarm/join` (docs/design/cluster.md "Joining"): checks everything it can locally, gets this node's
+   * certificate from the manager (./join-client.ts), then writes the certificates and, last, the state file, and
+   * starts the agent. A failure before the state file leaves nothing behind.
+   */
+  swarmJoin(request: unknown): Promise<void> {
+    return this.serial(async () => {
+      if (this.state) throw unavailable('swarm.exists', messages.alreadyInSwarm);
+      const req = parseJoinRequest(request);
+      parseJoinToken(req.joinToken);
+      const listen = splitHostPort(req.listenAddr, DEFAULT_SWARM_PORT);
+      const given = req.advertiseAddr ? resolveAdvertiseAddr(req.advertiseAddr, listen.port) : undefined;
+      const dataPathAddr = req.dataPathAddr ? resolveAdvertiseAddr(req.dataPathAddr, DATA_PATH_PORT).host : undefined;
+      const remote = splitHostPort(req.remoteAddrs[0] ?? '', DEFAULT_SWARM_PORT);
+      const address = remote.host.includes(':') ? `[${remote.host}]:${remote.port}` : `${remote.host}:${remote.port}`;
+      const joined = await joinCluster({
+        address,
+        token: req.joinToken,
+        hostname: this.host.hostname,
+        ...(req.availability ? { availability: req.availability } : {}),
+        ...(given ? { advertiseAddr: given.host } : {}),
+        ...(dataPathAddr !== undefined ? { dataPathAddr } : {}),
+        clock: this.opts.clock,
+        logger: this.opts.logger,
+      });
+      const advertiseHost = given?.host ?? joined.localAddress ?? chooseAdvertiseAddr(listen.host);
+      const state: LocalSwarmState = {
+        nodeId: joined.nodeId,
+        clusterId: joined.clusterId,
+        role: joined.role,
+        listenAddr: `${listen.host}:${listen.port}`,
+        advertiseAddr: `${advertiseHost}:${given?.port ?? listen.port}`,
+        remoteManagers: [...new Set([address, ...joined.managers])],
+      };
+      this.local.clearSwarm();
+      try {
+        this.local.writeCertificates({ rootCertPem: joined.rootCertPem, nodeCertPem: joined.nodeCertPem, nodeKeyPem: joined.nodeKeyPem });
+        this.local.write(state);
+      } catch (e) {
+        this.local.clearSwarm();
+        throw e;
+      }
+      this.state = state;
+      this.log.info({ nodeId: state.nodeId, manager: address }, 'joined the swarm as a worker');
+      await this.startRuntime(state);
+      const deadline = this.opts.clock.now() + JOIN_SESSION_WAIT_MS;
+      while (this.runtime?.connected !== true && this.opts.clock.now() < deadline) await this.opts.clock.sleep(20);
+      if (this.runtime?.connected !== true) this.log.warn({ nodeId: state.nodeId }, 'no session with a manager yet; the agent keeps trying');
+    });
   }
 
   swarmLeave(force: boolean): Promise<void> {
@@ -478,8 +555,8 @@ export class Daemon implements EngineBackend {
   }
 
   readonly nodes: NodeBackend = {
-    list: (filters: Filters): Promise<Node[]> => listNodes(this.deps(), filters),
-    inspect: (ref: string): Promise<Node> => getNode(this.deps(), this.nodeRef(ref)),
+    list: async (filters: Filters): Promise<Node[]> => (await listNodes(this.deps(), filters)).map(publicNode),
+    inspect: async (ref: string): Promise<Node> => publicNode(await getNode(this.deps(), this.nodeRef(ref))),
     update: async (ref: string, version: number, spec: unknown): Promise<void> => {
       await updateNode(this.deps(), this.nodeRef(ref), version, spec);
     },

@@ -2,7 +2,8 @@
  * The node's local (single-host) networks, the `bridge` driver (issue 6): what `docker compose` and
  * `docker network create` (default driver) make without a swarm. Owns:
  * - the networks, persisted one JSON file each under `<data-root>/networks/<id>.json` (written atomically);
- * - their containers' addresses (lowest free, src/api/local-network.ts), given back when the container goes;
+ * - their containers' addresses (lowest free, src/api/local-network.ts), given back when the container goes or is
+ *   disconnected from the network;
  * - pushing the whole set to the node's NetworkHost (`setLocalNetworks`: bridges, DNS zones with each container's
  *   name, aliases and short ID, the node ruleset) on every change.
  *
@@ -185,6 +186,15 @@ export class LocalNetworks {
       address: ep.addr,
       aliases: [...ep.aliases],
     };
+  }
+
+  /** Gives back a container's address on one local network (`docker network disconnect`; idempotent). */
+  async detachFrom(networkId: string, containerId: string): Promise<void> {
+    const s = this.nets.get(networkId);
+    if (s?.endpoints[containerId] === undefined) return;
+    delete s.endpoints[containerId];
+    this.save(s);
+    await this.sync();
   }
 
   /** Gives back every address of a container (idempotent). */

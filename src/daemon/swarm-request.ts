@@ -70,3 +70,49 @@ export function parseInitRequest(input: unknown): InitRequest {
     subnetSize: int(body, 'SubnetSize'),
   };
 }
+
+export interface JoinRequest {
+  listenAddr: string;
+  advertiseAddr: string;
+  dataPathAddr: string;
+  /** The managers to join through (`host:port`); at least one. */
+  remoteAddrs: string[];
+  joinToken: string;
+  availability: NodeAvailability | undefined;
+}
+
+const joinInvalid = (message: string) => invalidArgument('swarm.join_invalid', message);
+
+/** Parses the body of `POST /swarm/join` (untrusted JSON), naming the bad field. The token's form is checked by src/ca. */
+export function parseJoinRequest(input: unknown): JoinRequest {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw joinInvalid('swarm join request: expected a JSON object');
+  const body = input as Record<string, unknown>;
+  const text = (key: string): string => {
+    const v = body[key];
+    if (v === undefined || v === null) return '';
+    if (typeof v !== 'string') throw joinInvalid(`${key}: expected a string, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const availability = text('Availability');
+  if (availability !== '' && !['active', 'pause', 'drain'].includes(availability)) {
+    throw joinInvalid(`Availability: invalid value ${JSON.stringify(availability)} (active, pause or drain)`);
+  }
+  const rawRemotes = body.RemoteAddrs;
+  if (!Array.isArray(rawRemotes) || rawRemotes.length === 0) {
+    throw joinInvalid('RemoteAddrs: at least one manager address (host:port) is needed to join a swarm');
+  }
+  const remoteAddrs = rawRemotes.map((r, i) => {
+    if (typeof r !== 'string' || r.trim() === '') throw joinInvalid(`RemoteAddrs[${i}]: expected a host:port string, got ${JSON.stringify(r)}`);
+    return r.trim();
+  });
+  const joinToken = text('JoinToken');
+  if (joinToken === '') throw joinInvalid('JoinToken: a join token is needed to join a swarm');
+  return {
+    listenAddr: text('ListenAddr') || '0.0.0.0:2377',
+    advertiseAddr: text('AdvertiseAddr'),
+    dataPathAddr: text('DataPathAddr'),
+    remoteAddrs,
+    joinToken,
+    availability: availability === '' ? undefined : (availability as NodeAvailability),
+  };
+}

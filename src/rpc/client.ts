@@ -8,17 +8,21 @@ import {
 import { isShoalError, type ShoalError } from '../api/errors.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { nullLogger, type Logger } from '../lib/logger.js';
-import { formatHostPort, parseHostPort } from './address.js';
+import { formatHostPort, parseHostPort, plainIp } from './address.js';
 import { rpcErrors } from './errors.js';
 import { NdjsonDecoder } from './ndjson.js';
-import { checkManagerIdentity, MANAGER_SERVERNAME, type RpcTls } from './tls.js';
+import { checkManagerIdentity, MANAGER_SERVERNAME, type AnonymousTls, type RpcTls } from './tls.js';
 import { CONTENT_JSON, ERROR_TRAILER, STATUS_TRAILER } from './wire.js';
 import { fromWireError } from './wire-error.js';
 
 export interface RpcClientOptions {
   /** The manager's `host:port`. */
   address: string;
-  tls: RpcTls;
+  /**
+   * This node's certificate, key and cluster root; a function is asked again for every new connection (a renewed
+   * certificate is used from the next one on). `AnonymousTls` connects without a client certificate (a joining node).
+   */
+  tls: RpcTls | AnonymousTls | (() => RpcTls);
   /** The name the server's certificate must carry; default `swarm-manager` (every manager certificate has it). */
   servername?: string;
   logger?: Logger;
@@ -46,6 +50,8 @@ export interface RpcClient {
    * (Unavailable `rpc.stream_broken`), is thrown from the loop.
    */
   stream<T>(path: string, body: unknown, signal: AbortSignal): AsyncIterable<T>;
+  /** The local IP address of the open connection, if there is one (the address the manager sees this node at). */
+  readonly localAddress: string | undefined;
   /** Closes the connection; calls in flight fail with Canceled `rpc.client_closed`. */
   close(): Promise<void>;
 }
@@ -53,7 +59,8 @@ export interface RpcClient {
 /**
  * A client for one manager. It keeps one HTTP/2 session, opened lazily on the first call and opened again on the
  * next call after it failed or the server went away. The server must present a certificate that chains to
- * `tls.caPem`, matches `servername` and has OU `swarm-manager`.
+ * `tls.caPem`, matches `servername` and has OU `swarm-manager` (with an AnonymousTls of no `caPem`, nothing about the
+ * server is checked: only for fetching a root whose digest the caller then checks).
  */
 export function connectRpc(o: RpcClientOptions): RpcClient {
   return new Client(o);
@@ -181,6 +188,11 @@ class Client implements RpcClient {
     }
   }
 
+  get localAddress(): string | undefined {
+    const s = this.session;
+    return s === undefined || s.destroyed ? undefined : plainIp(s.socket.localAddress);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const r of this.requests) r.close(constants.NGHTTP2_CANCEL);
@@ -238,13 +250,15 @@ class Client implements RpcClient {
     if (this.closed) throw rpcErrors.clientClosed();
     const current = this.session;
     if (current !== undefined && !current.closed && !current.destroyed) return current;
+    const tls = typeof this.o.tls === 'function' ? this.o.tls() : this.o.tls;
+    const caPem = tls.caPem;
     const s = connect(this.url, {
-      ca: [this.o.tls.caPem],
-      cert: this.o.tls.certPem,
-      key: this.o.tls.keyPem,
+      ...(caPem === undefined
+        ? { rejectUnauthorized: false, checkServerIdentity: () => undefined }
+        : { ca: [caPem], checkServerIdentity: checkManagerIdentity }),
+      ...(hasCertificate(tls) ? { cert: tls.certPem, key: tls.keyPem } : {}),
       servername: this.o.servername ?? MANAGER_SERVERNAME,
       minVersion: 'TLSv1.3',
-      checkServerIdentity: checkManagerIdentity,
     });
     const forget = (): void => {
       if (this.session === s) this.session = undefined;
@@ -266,4 +280,8 @@ class Client implements RpcClient {
     const message = e instanceof Error ? e.message : String(e);
     return rpcErrors.unavailable(`${this.o.address}: ${message}`, e);
   }
+}
+
+function hasCertificate(tls: RpcTls | AnonymousTls): tls is RpcTls {
+  return 'certPem' in tls;
 }

@@ -16,6 +16,11 @@ export const rpcErrors = {
     new ShoalError('InvalidArgument', 'rpc.method_not_allowed', `rpc calls are POST, not ${method}`),
   permissionDenied: (message: string): ShoalError =>
     new ShoalError('FailedPrecondition', 'rpc.permission_denied', message),
+  unauthenticated: (): ShoalError =>
+    new ShoalError('FailedPrecondition', 'rpc.unauthenticated', 'this call needs a node certificate of this cluster'),
+  /** A certificate whose node is no longer in the cluster (removed with `node rm`): refused on every call. */
+  nodeRevoked: (nodeId: string): ShoalError =>
+    new ShoalError('FailedPrecondition', 'rpc.node_revoked', `node ${nodeId} is not a member of this cluster`),
   badRequest: (message: string): ShoalError => new ShoalError('InvalidArgument', 'rpc.bad_request', message),
   bodyTooLarge: (limit: number): ShoalError =>
     new ShoalError('InvalidArgument', 'rpc.body_too_large', `request body larger than ${limit} bytes`),

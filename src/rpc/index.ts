@@ -4,10 +4,12 @@
  * Owns the transport between nodes (DESIGN §3; evidence in docs/dependencies.md §6): `node:http2` over TLS 1.3,
  * both sides presenting node certificates of the cluster CA (src/ca).
  *
- * - **Server** (`startRpcServer`): requires a client certificate that chains to the cluster root, names a node
- *   (CN = node ID, OU = `swarm-manager`/`swarm-worker`) of this cluster (O), and authorises each route by role.
+ * - **Server** (`startRpcServer`): a client certificate, when presented, must chain to the cluster root and be valid
+ *   (else the connection is closed after the handshake). Every route but the public ones needs one that names a node
+ *   (CN = node ID, OU = `swarm-manager`/`swarm-worker`) of this cluster (O), in a role the route allows, and that
+ *   `authorize` accepts (a removed node is refused: `rpc.node_revoked`). Without a certificate: 401; refused: 403.
  *   Handlers get `{peer: {nodeId, role, clusterId}, remoteAddress, signal}`; the signal aborts when the client goes
- *   away, cancels, or the server closes.
+ *   away, cancels, or the server closes. `publicRoute`s (the CA's `/ca/root`, `/ca/join`) take anyone.
  * - **Routes**: `unaryRoute` (JSON → JSON) and `streamRoute` (JSON → NDJSON, with a backpressured writer), each with
  *   a runtime `decode` of its body.
  * - **Client** (`connectRpc`): one lazily (re)opened HTTP/2 session per manager; `call` with a deadline (5 s by
@@ -18,7 +20,7 @@
  *   `rpc.stream_broken`, `rpc.shutting_down`), refusals FailedPrecondition `rpc.permission_denied`, cancellation
  *   Canceled.
  * - **Protocols**: ./dispatcher-protocol.ts holds the dispatcher's paths, messages and body checks, shared by
- *   src/manager/dispatcher and src/agent/session.
+ *   src/manager/dispatcher and src/agent/session; ./ca-protocol.ts the CA's (join and renewal).
  *
  * Consumes and produces no store events. Invariants: the identity a handler sees always comes from the verified
  * certificate, never from a body; every unary call has a deadline; close() ends every session and handler.
@@ -30,8 +32,11 @@ export type { Peer } from './peer.js';
 export {
   ANY_NODE,
   MANAGERS_ONLY,
+  publicRoute,
   streamRoute,
   unaryRoute,
+  type PublicRoute,
+  type PublicRpcContext,
   type RpcContext,
   type RpcRoute,
   type StreamRoute,
@@ -39,5 +44,6 @@ export {
   type UnaryRoute,
 } from './route.js';
 export { startRpcServer, type RpcServer, type RpcServerOptions } from './server.js';
-export { MANAGER_SERVERNAME, type RpcTls } from './tls.js';
+export { MANAGER_SERVERNAME, type AnonymousTls, type RpcTls } from './tls.js';
 export * from './dispatcher-protocol.js';
+export * from './ca-protocol.js';

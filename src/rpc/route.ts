@@ -39,7 +39,25 @@ export interface StreamRoute extends RouteBase {
   handle(body: unknown, out: StreamWriter<unknown>, ctx: RpcContext): Promise<void>;
 }
 
-export type RpcRoute = UnaryRoute | StreamRoute;
+/**
+ * A unary call that needs no client certificate (the CA's `/ca/root` and `/ca/join`, which a joining node makes before
+ * it has one). A client that does present a certificate must still present a valid one of this cluster: its identity
+ * is then in `peer`.
+ */
+export interface PublicRoute {
+  kind: 'public';
+  path: string;
+  handle(body: unknown, ctx: PublicRpcContext): Promise<unknown>;
+}
+
+/** What a public handler knows about its call: `peer` only when the client presented a node certificate. */
+export interface PublicRpcContext {
+  peer: Peer | undefined;
+  remoteAddress: string;
+  signal: AbortSignal;
+}
+
+export type RpcRoute = UnaryRoute | StreamRoute | PublicRoute;
 
 interface Definition<Req> {
   path: string;
@@ -74,4 +92,13 @@ export function streamRoute<Req, Msg>(
     roles: def.roles ?? ANY_NODE,
     handle: async (body, out, ctx) => def.handler(def.decode(body), out, ctx),
   };
+}
+
+/** A request → reply call open to clients without a certificate (see PublicRoute). */
+export function publicRoute<Req, Res>(def: {
+  path: string;
+  decode: (body: unknown) => Req;
+  handler: (req: Req, ctx: PublicRpcContext) => Promise<Res> | Res;
+}): PublicRoute {
+  return { kind: 'public', path: def.path, handle: async (body, ctx) => def.handler(def.decode(body), ctx) };
 }

@@ -16,14 +16,14 @@ import type { Logger } from '../lib/logger.js';
 import { formatHostPort, parseHostPort, plainIp, type HostPort } from './address.js';
 import { rpcErrors } from './errors.js';
 import { peerOf, type Peer } from './peer.js';
-import type { RpcContext, RpcRoute } from './route.js';
+import type { PublicRpcContext, RpcContext, RpcRoute } from './route.js';
 import { NdjsonWriter } from './stream-writer.js';
 import type { RpcTls } from './tls.js';
 import {
   CONTENT_JSON,
   CONTENT_NDJSON,
-  ERROR_STATUS,
   ERROR_TRAILER,
+  errorStatus,
   MAX_BODY_BYTES,
   STATUS_TRAILER,
 } from './wire.js';
@@ -39,6 +39,11 @@ export interface RpcServerOptions {
   maxBodyBytes?: number;
   /** How long `close()` lets sessions drain before destroying them. Default 2 s. */
   closeGraceMs?: number;
+  /**
+   * Asked before every call that needs a certificate, once the certificate checked out: throws a ShoalError to refuse
+   * the caller (e.g. a node removed from the cluster: `rpcErrors.nodeRevoked`, 403 on the wire).
+   */
+  authorize?: (peer: Peer) => Promise<void> | void;
 }
 
 export interface RpcServer {
@@ -46,13 +51,18 @@ export interface RpcServer {
   readonly address: HostPort;
   /** The same as `host:port`. */
   readonly addr: string;
+  /** Serves new connections with this certificate and key (a renewed certificate); open sessions keep theirs. */
+  updateTls(tls: RpcTls): void;
   /** Stops accepting, cancels running handlers (their signals abort), closes every session. Idempotent. */
   close(): Promise<void>;
 }
 
 /**
- * Starts an HTTP/2 server over mutual TLS (TLS 1.3): a client must present a certificate that chains to `tls.caPem`
- * and names a node of this cluster (CN, OU, and O equal to the server's own). Resolves once listening.
+ * Starts an HTTP/2 server over mutual TLS (TLS 1.3). A client that presents a certificate must present one that
+ * chains to `tls.caPem` and is valid now, or the connection is closed right after the handshake (another CA, an
+ * expired certificate). Every route but the public ones (`publicRoute`) then needs that certificate, naming a node
+ * of this cluster (O equal to the server's own) in a role the route allows, and passing `authorize`: without a
+ * certificate such a call answers 401, a refused identity 403. Resolves once listening.
  */
 export async function startRpcServer(o: RpcServerOptions): Promise<RpcServer> {
   const server = new Server(o);
@@ -82,11 +92,18 @@ class Server implements RpcServer {
       cert: o.tls.certPem,
       ca: [o.tls.caPem],
       requestCert: true,
-      rejectUnauthorized: true,
+      // Public routes take clients without a certificate; a certificate that is presented is checked below.
+      rejectUnauthorized: false,
       minVersion: 'TLSv1.3',
       allowHTTP1: false,
     });
     this.http.on('session', (s: ServerHttp2Session) => {
+      const socket = s.socket as TLSSocket;
+      if (!socket.authorized && presentedCertificate(socket)) {
+        this.log.debug({ err: String(socket.authorizationError), remote: socket.remoteAddress }, 'client certificate refused');
+        s.destroy();
+        return;
+      }
       this.sessions.add(s);
       s.on('close', () => this.sessions.delete(s));
       s.on('error', (err: Error) => this.log.debug({ err }, 'session error'));
@@ -125,6 +142,10 @@ class Server implements RpcServer {
     const a = this.http.address() as AddressInfo;
     this.bound = { host: a.address, port: a.port };
     this.log.info({ addr: this.addr }, 'rpc server listening');
+  }
+
+  updateTls(tls: RpcTls): void {
+    this.http.setSecureContext({ key: tls.keyPem, cert: tls.certPem, ca: [tls.caPem], minVersion: 'TLSv1.3' });
   }
 
   close(): Promise<void> {
@@ -176,17 +197,39 @@ class Server implements RpcServer {
         if (method !== 'POST') throw rpcErrors.methodNotAllowed(method);
         route = this.routes.get(path);
         if (route === undefined) throw rpcErrors.unknownRoute(path);
-        if (peer === undefined) throw rpcErrors.permissionDenied('the client certificate does not name a node');
-        if (peer.clusterId !== this.clusterId) throw rpcErrors.permissionDenied('the client belongs to another cluster');
-        if (!route.roles.includes(peer.role)) {
-          throw rpcErrors.permissionDenied(`${path} is not allowed for a ${peer.role} node`);
+        if (route.kind !== 'public') {
+          if (peer === undefined) {
+            throw presentedCertificate(session?.socket as TLSSocket | undefined)
+              ? rpcErrors.permissionDenied('the client certificate does not name a node')
+              : rpcErrors.unauthenticated();
+          }
+          if (peer.clusterId !== this.clusterId) throw rpcErrors.permissionDenied('the client belongs to another cluster');
+          if (!route.roles.includes(peer.role)) {
+            throw rpcErrors.permissionDenied(`${path} is not allowed for a ${peer.role} node`);
+          }
+          await this.o.authorize?.(peer);
         }
         body = await this.readBody(stream);
       } catch (e) {
         this.sendError(stream, e);
         return;
       }
-      const ctx: RpcContext = { peer, remoteAddress: plainIp(session?.socket.remoteAddress), signal: call.signal };
+      const remoteAddress = plainIp(session?.socket.remoteAddress);
+      if (route.kind === 'public') {
+        const ctx: PublicRpcContext = { peer, remoteAddress, signal: call.signal };
+        let reply: unknown;
+        try {
+          reply = await route.handle(body, ctx);
+        } catch (e) {
+          this.logFailure(path, peer, e);
+          this.sendError(stream, e);
+          return;
+        }
+        this.sendJson(stream, 200, reply ?? {});
+        return;
+      }
+      if (peer === undefined) return; // checked above; narrows the type
+      const ctx: RpcContext = { peer, remoteAddress, signal: call.signal };
       if (route.kind === 'unary') {
         let reply: unknown;
         try {
@@ -219,11 +262,11 @@ class Server implements RpcServer {
     }
   }
 
-  private logFailure(path: string, peer: Peer, e: unknown): void {
+  private logFailure(path: string, peer: Peer | undefined, e: unknown): void {
     if (isShoalError(e) && e.kind !== 'Internal') {
-      this.log.debug({ path, node: peer.nodeId, code: e.code, msg: e.message }, 'rpc refused');
+      this.log.debug({ path, node: peer?.nodeId, code: e.code, msg: e.message }, 'rpc refused');
     } else {
-      this.log.error({ path, node: peer.nodeId, err: e }, 'rpc handler failed');
+      this.log.error({ path, node: peer?.nodeId, err: e }, 'rpc handler failed');
     }
   }
 
@@ -252,6 +295,13 @@ class Server implements RpcServer {
   }
 
   private sendError(stream: ServerHttp2Stream, e: unknown): void {
-    this.sendJson(stream, ERROR_STATUS, { error: toWireError(e) });
+    const error = toWireError(e);
+    this.sendJson(stream, errorStatus(error.code), { error });
   }
+}
+
+/** Whether the client sent a certificate at all (Node returns an empty object when it did not). */
+function presentedCertificate(socket: TLSSocket | undefined): boolean {
+  const cert = socket?.getPeerCertificate();
+  return cert !== undefined && cert !== null && Object.keys(cert).length > 0;
 }

@@ -8,6 +8,14 @@ export interface RpcTls {
   caPem: string;
 }
 
+/**
+ * A client without a node certificate (a node joining the cluster): it trusts `caPem` (the root it pinned with the
+ * join token's digest), or, with `caPem` undefined, nothing yet (only to fetch that root).
+ */
+export interface AnonymousTls {
+  caPem: string | undefined;
+}
+
 /** The name a client checks a manager's certificate against: every manager certificate carries this DNS SAN. */
 export const MANAGER_SERVERNAME = 'swarm-manager';
 

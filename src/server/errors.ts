@@ -53,6 +53,8 @@ export function statusForKind(kind: ErrorKind): number {
 const codeOverrides: Record<string, (e: ShoalError) => HttpError> = {
   // swarmkit's ErrSequenceConflict crosses gRPC as codes.Unknown; dockerd prints the gRPC status text.
   'version.out_of_sequence': (e) => ({ status: 500, message: `rpc error: code = Unknown desc = ${e.message}` }),
+  // libnetwork's "endpoint with name X already exists in network Y" is a types.ForbiddenError: dockerd answers 403.
+  'network.endpoint_exists': (e) => ({ status: 403, message: e.message }),
 };
 
 /** Status and client-facing message for any thrown value. */

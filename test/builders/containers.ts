@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { ContainerCreateRequest, ContainerInspect } from '../../src/api/container.js';
 import { ExecRegistry } from '../../src/agent/containers/execs.js';
 import { ContainerService, type ContainerServiceOptions } from '../../src/agent/containers/service.js';
+import type { NetworkHost } from '../../src/agent/exec/network.js';
 import type { ContainerSpec } from '../../src/agent/exec/runtime.js';
 import { openImageStore, type LocalImageStore } from '../../src/agent/runtime/images/index.js';
 import type { ImageRecord } from '../../src/agent/runtime/images/store-port.js';
@@ -95,6 +96,8 @@ export interface HarnessOptions {
   root?: string;
   withInit?: boolean;
   swapLimitSupported?: boolean;
+  /** The node's networking (containers with networks get sandboxes from it). */
+  network?: NetworkHost;
 }
 
 export interface ContainerHarness extends AsyncDisposable {
@@ -151,6 +154,7 @@ export async function aContainerHarness(images: FixtureImages, o: HarnessOptions
     initBinary,
     swapLimitSupported: o.swapLimitSupported ?? true,
     resolvConf: () => 'nameserver 192.0.2.53\n',
+    ...(o.network !== undefined ? { network: o.network } : {}),
   };
   const svc = new ContainerService(options);
   const execs = new ExecRegistry(svc, runtime, seededRandom((o.seed ?? 1) + 1000), async (ref) => {

@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { isShoalError } from '../../src/api/errors.js';
 import type { ErrorKind } from '../../src/api/errors.js';
 import type { Network } from '../../src/api/types.js';
-import type { NetworkConfig, NetworkHost, NetworkViewEntry, NodeNetworkView, SandboxRequest } from '../../src/agent/exec/network.js';
+import type { NetworkConfig, NetworkHost, NetworkViewEntry, NodeNetworkView, SandboxEndpoint, SandboxRequest } from '../../src/agent/exec/network.js';
 import { macForIp, parseIp } from '../../src/lib/cidr.js';
 
 export interface NetworkProbe {
@@ -25,12 +25,34 @@ export interface NetworkProbe {
   leftovers(): Promise<string[]>;
   /** The DNS zones served, sorted by listen address: the network's name and the names it answers, sorted. */
   zones(): Promise<{ listen: string; network: string; names: string[] }[]>;
+  /** The MTU of each of a sandbox's interfaces, in interface order. */
+  mtus(containerId: string): Promise<number[]>;
+  /**
+   * The VXLAN device on a network's bridge (undefined when there is none): its parameters, its FDB as sorted
+   * 'mac dst' lines and its neighbour entries as sorted 'ip mac' lines, and the bridge's MAC. The real probe also
+   * checks that the bridge's own FDB and neighbour entries say the same and that nothing else was learned.
+   */
+  overlay(networkId: string): Promise<OverlayProbe | undefined>;
+  /** The MAC of a network's bridge (undefined when there is no bridge). */
+  bridgeMac(networkId: string): Promise<string | undefined>;
+}
+
+export interface OverlayProbe {
+  vni: number;
+  port: number;
+  local: string | undefined;
+  mtu: number;
+  fdb: string[];
+  neigh: string[];
+  bridgeMac: string | undefined;
 }
 
 export interface NetworkHarness {
   host: NetworkHost;
   probe: NetworkProbe;
   reopen(): Promise<NetworkHost>;
+  /** A process in a private netns of its own (a running container without a sandbox), stopped by `stop`. */
+  isolatedProcess(): Promise<{ pid: number; stop(): Promise<void> }>;
   cleanup(): Promise<void>;
 }
 
@@ -51,6 +73,16 @@ export function aRequest(networks: NetworkConfig[], host: number, over: Partial<
     hostPorts: [],
     ...over,
   };
+}
+
+/** The endpoint `aRequest` would give host number `host` on `network`. */
+export function anEndpoint(network: NetworkConfig, host: number, aliases: string[] = []): SandboxEndpoint {
+  return { network, address: `${network.subnet.split('.').slice(0, 3).join('.')}.${host}/24`, aliases };
+}
+
+/** A probe's interfaces as [name, addresses] pairs, sorted by name. */
+async function ifaces(probe: NetworkProbe, containerId: string): Promise<[string, string[]][]> {
+  return (await probe.interfaces(containerId)).map((i): [string, string[]] => [i.name, i.addrs]).sort(([x], [y]) => x.localeCompare(y));
 }
 
 /** The names a zone entry answers (services, tasks, containers and their aliases), sorted: for `probe.zones`. */
@@ -297,6 +329,91 @@ export function networkContract(name: string, make: () => Promise<NetworkHarness
         assert.deepEqual(await probe.zones(), []);
       }));
 
+    it('connects and disconnects endpoints of a live sandbox: the lowest free ethN, the others untouched, across a restart', () =>
+      withHarness(async (h) => {
+        const { host, probe } = h;
+        const [a, b, c] = [aNetwork(1), aNetwork(2), aNetwork(3)];
+        const req = aRequest([a], 5);
+        const made = await host.createSandbox(req);
+        const sb = await host.connectSandbox(req.containerId, anEndpoint(b, 5));
+        assert.equal(sb?.netnsPath, made.netnsPath);
+        assert.deepEqual(sb?.hostsEntries, ['10.77.1.5\thost5'], 'the first endpoint still names the host');
+        assert.deepEqual(await ifaces(probe, req.containerId), [
+          ['eth0', ['10.77.1.5/24']],
+          ['eth1', ['10.77.2.5/24']],
+        ]);
+        assert.deepEqual(await probe.bridge(b.id), ['10.77.2.1/24']);
+        assert.deepEqual((await probe.interfaces(req.containerId)).find((i) => i.name === 'eth1')?.mac, macForIp(parseIp('10.77.2.5') ?? 0));
+        await host.connectSandbox(req.containerId, anEndpoint(b, 5));
+        assert.equal((await probe.interfaces(req.containerId)).length, 2, 'connecting twice is one interface');
+        await host.disconnectSandbox(req.containerId, a.id);
+        await host.disconnectSandbox(req.containerId, a.id);
+        assert.deepEqual(await ifaces(probe, req.containerId), [['eth1', ['10.77.2.5/24']]]);
+        await host.close();
+        const again = await h.reopen();
+        try {
+          await again.connectSandbox(req.containerId, anEndpoint(c, 5));
+          assert.deepEqual(await ifaces(probe, req.containerId), [
+            ['eth0', ['10.77.3.5/24']],
+            ['eth1', ['10.77.2.5/24']],
+          ]);
+          await again.disconnectSandbox(req.containerId, b.id);
+          await again.disconnectSandbox(req.containerId, c.id);
+          assert.deepEqual(await probe.interfaces(req.containerId), [], 'the last endpoint leaves loopback only');
+          assert.deepEqual(await again.sandboxes(), [req.containerId], 'the sandbox stays: its container still runs in it');
+          await again.connectSandbox(req.containerId, anEndpoint(a, 5));
+          assert.deepEqual(await ifaces(probe, req.containerId), [['eth0', ['10.77.1.5/24']]]);
+          await again.removeSandbox(req.containerId);
+          assert.deepEqual(await again.sandboxes(), []);
+          assert.deepEqual(await probe.netns(), []);
+        } finally {
+          await again.teardown();
+          await again.close();
+        }
+      }));
+
+    it('connect without a sandbox makes nothing unless it adopts; bad input is refused naming the field', () =>
+      withHarness(async ({ host, probe }) => {
+        const a = aNetwork(1);
+        const id = aContainerId();
+        assert.equal(await host.connectSandbox(id, anEndpoint(a, 5)), undefined);
+        await host.disconnectSandbox(id, a.id);
+        assert.deepEqual(await host.sandboxes(), []);
+        await rejectsWith(host.connectSandbox('nope', anEndpoint(a, 5)), 'InvalidArgument', /containerId/);
+        await rejectsWith(host.connectSandbox(id, { ...anEndpoint(a, 5), address: '10.99.0.5/24' }), 'InvalidArgument', /endpoint\.address/);
+        await rejectsWith(host.connectSandbox(id, anEndpoint({ ...a, gateway: '10.1.0.1' }, 5)), 'InvalidArgument', /endpoint\.network\.gateway/);
+        await rejectsWith(host.connectSandbox(id, anEndpoint(a, 5), { pid: 0, hostname: 'x' }), 'InvalidArgument', /adopt\.pid/);
+        await rejectsWith(host.connectSandbox(id, anEndpoint(a, 5), { pid: 1, hostname: 'a b' }), 'InvalidArgument', /adopt\.hostname/);
+        await rejectsWith(host.disconnectSandbox('x', a.id), 'InvalidArgument', /containerId/);
+        assert.deepEqual(await host.sandboxes(), []);
+        assert.deepEqual(await probe.leftovers(), []);
+      }));
+
+    it('adopts the private netns of a running container on its first connect', () =>
+      withHarness(async (h) => {
+        const { host, probe } = h;
+        const a = aNetwork(1);
+        const b = aNetwork(2);
+        const p = await h.isolatedProcess();
+        try {
+          const id = aContainerId();
+          const sb = await host.connectSandbox(id, anEndpoint(a, 7), { pid: p.pid, hostname: 'adopted' });
+          assert.ok(sb?.netnsPath.endsWith(id.slice(0, 12)), sb?.netnsPath);
+          assert.deepEqual(sb?.hostsEntries, ['10.77.1.7\tadopted']);
+          assert.deepEqual(await host.sandboxes(), [id]);
+          await host.connectSandbox(id, anEndpoint(b, 7), { pid: p.pid, hostname: 'adopted' });
+          assert.deepEqual(await ifaces(probe, id), [
+            ['eth0', ['10.77.1.7/24']],
+            ['eth1', ['10.77.2.7/24']],
+          ]);
+          await host.removeSandbox(id);
+          assert.deepEqual(await host.sandboxes(), []);
+          assert.deepEqual(await probe.netns(), []);
+        } finally {
+          await p.stop();
+        }
+      }));
+
     it('teardown leaves nothing', () =>
       withHarness(async ({ host, probe }) => {
         const a = aNetwork(1);
@@ -310,5 +427,108 @@ export function networkContract(name: string, make: () => Promise<NetworkHarness
         assert.deepEqual(await probe.leftovers(), []);
         await host.teardown();
       }));
+
+    overlayCases(withHarness);
   });
+}
+
+/** A swarm overlay network (it has a VNI) for the overlay cases. */
+export function anOverlay(n: number, vni: number): { config: NetworkConfig; stored: Network } {
+  const config = aNetwork(n, { vxlanId: vni });
+  const stored = storedNetwork(config);
+  stored.Options = { 'com.docker.network.driver.overlay.vxlanid_list': String(vni) };
+  return { config, stored };
+}
+
+const mac = (ip: string): string => macForIp(parseIp(ip) ?? 0);
+
+/** The overlay data path (docs/design/cluster.md "The overlay data path"). */
+function overlayCases(withHarness: (fn: (h: NetworkHarness) => Promise<void>) => Promise<void>): void {
+  const task = (id: string, addr: string, nodeId: string) => ({ id, name: `web.${id}`, addr, nodeId });
+
+  it('overlay: no peer, no VXLAN device; container interfaces on an overlay get MTU 1450, on a local network 1500', () =>
+    withHarness(async ({ host, probe }) => {
+      const o = anOverlay(1, 4101);
+      const local = aNetwork(2);
+      await host.applyView({ dataPathPort: 4789, nodeAddr: '192.0.2.1', networks: [{ network: o.stored, nodeAddr: '10.77.1.3/24', services: [], peers: [] }] }, 'n1');
+      const req = aRequest([o.config, local], 5);
+      await host.createSandbox(req);
+      assert.equal(await probe.overlay(o.config.id), undefined);
+      assert.equal(await probe.bridgeMac(o.config.id), mac('10.77.1.3'), 'the bridge MAC is 02:42 + the LB address from the start');
+      assert.deepEqual(await probe.mtus(req.containerId), [1450, 1500]);
+    }));
+
+  it('overlay: peers make a VXLAN device with FDB and neighbour entries for remote tasks and peers\' LB addresses; stale ones go', () =>
+    withHarness(async ({ host, probe }) => {
+      const o = anOverlay(1, 4102);
+      const svc = (tasks: ReturnType<typeof task>[]) => ({ id: 's1', name: 'web', aliases: [], mode: 'vip' as const, vip: '10.77.1.2', ports: [], tasks });
+      const view = (tasks: ReturnType<typeof task>[], peers: { nodeId: string; addr: string; lbAddr?: string }[], containers: { name: string; aliases: string[]; addr: string; nodeId?: string }[] = []): NodeNetworkView => ({
+        dataPathPort: 4790,
+        nodeAddr: '192.0.2.1',
+        networks: [{ network: o.stored, nodeAddr: '10.77.1.3/24', services: [svc(tasks)], containers, peers }],
+      });
+      await host.applyView(
+        view(
+          [task('t1', '10.77.1.10', 'n1'), task('t2', '10.77.1.11', 'n2'), task('t3', '10.77.1.12', 'n3'), task('t4', '10.77.1.13', 'n4')],
+          [
+            { nodeId: 'n2', addr: '192.0.2.2', lbAddr: '10.77.1.4/24' },
+            { nodeId: 'n3', addr: '192.0.2.3' },
+          ],
+          [{ name: 'c1', aliases: [], addr: '10.77.1.20', nodeId: 'n3' }],
+        ),
+        'n1',
+      );
+      assert.deepEqual(await probe.overlay(o.config.id), {
+        vni: 4102,
+        port: 4790,
+        local: '192.0.2.1',
+        mtu: 1450,
+        // Not t1 (local) nor t4 (its node is no peer).
+        fdb: [`${mac('10.77.1.11')} 192.0.2.2`, `${mac('10.77.1.12')} 192.0.2.3`, `${mac('10.77.1.20')} 192.0.2.3`, `${mac('10.77.1.4')} 192.0.2.2`].sort(),
+        neigh: [`10.77.1.11 ${mac('10.77.1.11')}`, `10.77.1.12 ${mac('10.77.1.12')}`, `10.77.1.20 ${mac('10.77.1.20')}`, `10.77.1.4 ${mac('10.77.1.4')}`].sort(),
+        bridgeMac: mac('10.77.1.3'),
+      });
+      // t2 goes, t3 moves to n2's address (a node's address changed), the container goes.
+      await host.applyView(view([task('t1', '10.77.1.10', 'n1'), task('t3', '10.77.1.12', 'n2')], [{ nodeId: 'n2', addr: '192.0.2.2', lbAddr: '10.77.1.4/24' }, { nodeId: 'n3', addr: '192.0.2.3' }]), 'n1');
+      const after = await probe.overlay(o.config.id);
+      assert.deepEqual(after?.fdb, [`${mac('10.77.1.12')} 192.0.2.2`, `${mac('10.77.1.4')} 192.0.2.2`].sort());
+      assert.deepEqual(after?.neigh, [`10.77.1.12 ${mac('10.77.1.12')}`, `10.77.1.4 ${mac('10.77.1.4')}`].sort());
+      // The same view again changes nothing.
+      await host.applyView(view([task('t1', '10.77.1.10', 'n1'), task('t3', '10.77.1.12', 'n2')], [{ nodeId: 'n2', addr: '192.0.2.2', lbAddr: '10.77.1.4/24' }, { nodeId: 'n3', addr: '192.0.2.3' }]), 'n1');
+      assert.deepEqual(await probe.overlay(o.config.id), after);
+      // The last peer goes: the device goes, the bridge stays.
+      await host.applyView(view([task('t1', '10.77.1.10', 'n1')], []), 'n1');
+      assert.equal(await probe.overlay(o.config.id), undefined);
+      assert.deepEqual(await probe.bridge(o.config.id), ['10.77.1.1/24', '10.77.1.2/32', '10.77.1.3/24']);
+    }));
+
+  it('overlay: a new data path port re-makes the device; the network leaving the view takes it and the bridge', () =>
+    withHarness(async ({ host, probe }) => {
+      const o = anOverlay(1, 4103);
+      const v = (port: number): NodeNetworkView => ({
+        dataPathPort: port,
+        nodeAddr: '192.0.2.1',
+        networks: [{ network: o.stored, nodeAddr: '10.77.1.3/24', services: [{ id: 's', name: 'web', aliases: [], mode: 'dnsrr', ports: [], tasks: [task('t2', '10.77.1.11', 'n2')] }], peers: [{ nodeId: 'n2', addr: '192.0.2.2' }] }],
+      });
+      await host.applyView(v(4789), 'n1');
+      assert.equal((await probe.overlay(o.config.id))?.port, 4789);
+      await host.applyView(v(4800), 'n1');
+      const o2 = await probe.overlay(o.config.id);
+      assert.equal(o2?.port, 4800);
+      assert.deepEqual(o2?.fdb, [`${mac('10.77.1.11')} 192.0.2.2`]);
+      await host.applyView({ dataPathPort: 4800, networks: [] }, 'n1');
+      assert.equal(await probe.overlay(o.config.id), undefined);
+      assert.equal(await probe.bridge(o.config.id), undefined);
+    }));
+
+  it('overlay: teardown removes the VXLAN devices with the rest', () =>
+    withHarness(async ({ host, probe }) => {
+      const o = anOverlay(1, 4104);
+      await host.applyView({ dataPathPort: 4789, nodeAddr: '192.0.2.1', networks: [{ network: o.stored, nodeAddr: '10.77.1.3/24', services: [], peers: [{ nodeId: 'n2', addr: '192.0.2.2', lbAddr: '10.77.1.4/24' }] }] }, 'n1');
+      await host.createSandbox(aRequest([o.config], 5));
+      assert.deepEqual((await probe.overlay(o.config.id))?.fdb, [`${mac('10.77.1.4')} 192.0.2.2`]);
+      await host.teardown();
+      assert.equal(await probe.overlay(o.config.id), undefined);
+      assert.deepEqual(await probe.leftovers(), []);
+    }));
 }

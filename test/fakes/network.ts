@@ -4,15 +4,31 @@
  * addresses, the node table, and ports other processes hold (`occupy`). A second FakeNetworkHost on the same
  * machine finds the sandboxes again, as a restarted daemon would. It refuses what the real one refuses (the same
  * request validation, host-port and ingress conflicts with the same messages) and records every view applied.
+ * Overlays (docs/design/cluster.md "The overlay data path") are planned by the same pure `overlayWants` as the real
+ * one and kept per network: the VXLAN device's parameters, its FDB and neighbour entries, and the bridge's MAC.
  */
 import { conflict, invalidArgument } from '../../src/api/errors.js';
-import type { HostPortMapping, NetworkHost, NetworkViewEntry, NodeNetworkView, Sandbox, SandboxRequest } from '../../src/agent/exec/network.js';
-import { parseCidr } from '../../src/lib/cidr.js';
-import { hostsEntriesFor, portKey, resolvConfFor, validateSandboxRequest } from '../../src/agent/network/sandbox.js';
+import type { HostPortMapping, NetworkHost, NetworkViewEntry, NodeNetworkView, Sandbox, SandboxEndpoint, SandboxRequest } from '../../src/agent/exec/network.js';
+import { macForIp, parseCidr, parseIp } from '../../src/lib/cidr.js';
+import { MAX_ENDPOINTS, freeIface, hostsEntriesFor, ifacesOf, portKey, resolvConfFor, validateEndpoint, validateSandboxRequest } from '../../src/agent/network/sandbox.js';
+import type { SandboxRecord } from '../../src/agent/network/sandbox.js';
+import { OVERLAY_MTU, overlayWants, vniOf } from '../../src/agent/network/overlay.js';
+
+/** A VXLAN device on a network's bridge: its parameters and the entries programmed on it. */
+export interface FakeOverlay {
+  vni: number;
+  port: number;
+  local: string | undefined;
+  mtu: number;
+  /** MAC → the peer's data path address. */
+  fdb: Map<string, string>;
+  /** IP → MAC. */
+  neigh: Map<string, string>;
+}
 
 export class FakeNetworkMachine {
-  /** By container ID: the request a sandbox was made from. */
-  readonly sandboxes = new Map<string, SandboxRequest>();
+  /** By container ID: the request a sandbox was made from, with the endpoints connected and disconnected since. */
+  readonly sandboxes = new Map<string, SandboxRecord>();
   /** By network ID: the addresses on its bridge. */
   readonly bridges = new Map<string, Set<string>>();
   /** Node tables present. */
@@ -23,6 +39,10 @@ export class FakeNetworkMachine {
   readonly held = new Set<string>();
   /** DNS zones served, by listen address (a network's gateway): the view or local entry answered there. */
   readonly zones = new Map<string, NetworkViewEntry>();
+  /** By network ID: the VXLAN device on its bridge. */
+  readonly overlays = new Map<string, FakeOverlay>();
+  /** By network ID: the bridge's MAC, once set from the node's LB address. */
+  readonly bridgeMacs = new Map<string, string>();
 
   occupy(protocol: 'tcp' | 'udp', port: number): void {
     this.occupied.add(portKey({ protocol, published: port }));
@@ -42,6 +62,7 @@ export class FakeNetworkHost implements NetworkHost {
   /** Every local network set applied, in order. */
   readonly localSets: NetworkViewEntry[][] = [];
   private view: NodeNetworkView | undefined;
+  private viewNode = '';
   private local: NetworkViewEntry[] | undefined;
   private readonly ingress = new Set<string>();
   private readonly table: string;
@@ -72,8 +93,42 @@ export class FakeNetworkHost implements NetworkHost {
       m.sandboxes.set(req.containerId, structuredClone(req));
       if (req.hostPorts.length > 0) m.tables.add(this.table);
     }
-    const stored = m.sandboxes.get(req.containerId) ?? req;
-    return { netnsPath: `/run/netns/fake-${req.containerId.slice(0, 12)}`, resolvConf: resolvConfFor(this.resolv), hostsEntries: hostsEntriesFor(stored) };
+    return this.sandboxOf(m.sandboxes.get(req.containerId) ?? req);
+  }
+
+  async connectSandbox(containerId: string, endpoint: SandboxEndpoint, adopt?: { pid: number; hostname: string }): Promise<Sandbox | undefined> {
+    this.live();
+    checkContainerId(containerId);
+    validateEndpoint(endpoint);
+    if (adopt !== undefined) {
+      if (!Number.isInteger(adopt.pid) || adopt.pid < 1) throw invalidArgument('network.invalid_pid', `adopt.pid: invalid process ID ${String(adopt.pid)}`);
+      if (adopt.hostname === '' || /\s/.test(adopt.hostname)) throw invalidArgument('network.invalid_hostname', `adopt.hostname: invalid hostname ${JSON.stringify(adopt.hostname)}`);
+    }
+    const m = this.machine;
+    const before: SandboxRecord | undefined = m.sandboxes.get(containerId) ?? (adopt !== undefined ? { containerId, hostname: adopt.hostname, endpoints: [], hostPorts: [], ifaces: [] } : undefined);
+    if (before === undefined) return undefined;
+    if (!before.endpoints.some((e) => e.network.id.slice(0, 9) === endpoint.network.id.slice(0, 9))) {
+      if (before.endpoints.length >= MAX_ENDPOINTS) throw invalidArgument('network.too_many_endpoints', `endpoints: at most ${MAX_ENDPOINTS} networks per container`);
+      if (!m.bridges.has(endpoint.network.id)) m.bridges.set(endpoint.network.id, new Set([`${endpoint.network.gateway}/${parseCidr(endpoint.network.subnet)?.len ?? 32}`]));
+      m.sandboxes.set(containerId, { ...before, endpoints: [...before.endpoints, structuredClone(endpoint)], ifaces: [...ifacesOf(before), freeIface(before)] });
+      if (this.view !== undefined || this.local !== undefined) this.applyMerged();
+    }
+    return this.sandboxOf(m.sandboxes.get(containerId) ?? before);
+  }
+
+  async disconnectSandbox(containerId: string, networkId: string): Promise<void> {
+    this.live();
+    checkContainerId(containerId);
+    const rec = this.machine.sandboxes.get(containerId);
+    const k = rec?.endpoints.findIndex((e) => e.network.id === networkId) ?? -1;
+    if (rec === undefined || k < 0) return;
+    const ifaces = ifacesOf(rec);
+    this.machine.sandboxes.set(containerId, { ...rec, endpoints: rec.endpoints.filter((_, i) => i !== k), ifaces: ifaces.filter((_, i) => i !== k) });
+    if (this.view !== undefined || this.local !== undefined) this.applyMerged();
+  }
+
+  private sandboxOf(req: SandboxRequest): Sandbox {
+    return { netnsPath: `/run/netns/fake-${req.containerId.slice(0, 12)}`, resolvConf: resolvConfFor(this.resolv), hostsEntries: hostsEntriesFor(req) };
   }
 
   async settled(): Promise<void> {
@@ -82,7 +137,7 @@ export class FakeNetworkHost implements NetworkHost {
 
   async removeSandbox(containerId: string): Promise<void> {
     this.live();
-    if (!/^[0-9a-f]{12,64}$/.test(containerId)) throw invalidArgument('network.invalid_container_id', `containerId: invalid container ID ${JSON.stringify(containerId)}`);
+    checkContainerId(containerId);
     const req = this.machine.sandboxes.get(containerId);
     if (req) {
       for (const p of req.hostPorts) this.machine.held.delete(portKey(p));
@@ -95,6 +150,7 @@ export class FakeNetworkHost implements NetworkHost {
     this.live();
     this.views.push({ view: structuredClone(view), nodeId });
     this.view = structuredClone(view);
+    this.viewNode = nodeId;
     this.applyMerged();
   }
 
@@ -122,8 +178,27 @@ export class FakeNetworkHost implements NetworkHost {
       const addrs = [`${cfg.Gateway}/${len}`, ...(e.nodeAddr ? [e.nodeAddr] : []), ...e.services.filter((s) => s.mode === 'vip' && s.vip).map((s) => `${s.vip ?? ''}/32`)];
       m.bridges.set(e.network.Id, new Set(addrs));
     }
+    const overlays = this.view === undefined ? [] : overlayWants(this.view, this.viewNode).filter((w) => wanted.has(w.networkId));
+    const keep = new Set(overlays.map((w) => w.networkId));
+    for (const id of [...m.overlays.keys()]) if (!keep.has(id)) m.overlays.delete(id);
+    for (const w of overlays) {
+      m.overlays.set(w.networkId, {
+        vni: w.vni,
+        port: w.port,
+        local: w.local,
+        mtu: OVERLAY_MTU,
+        fdb: new Map(w.entries.map((e) => [e.mac, e.dst])),
+        neigh: new Map(w.entries.map((e) => [e.ip, e.mac])),
+      });
+    }
+    // Every swarm overlay's bridge takes the MAC of this node's LB address, peers or not.
+    for (const e of this.view?.networks ?? []) {
+      const self = e.nodeAddr === undefined ? undefined : parseIp(e.nodeAddr.split('/')[0] ?? '');
+      if (self !== undefined && vniOf(e.network.Options) !== undefined && wanted.has(e.network.Id)) m.bridgeMacs.set(e.network.Id, macForIp(self));
+    }
     const attached = new Set([...m.sandboxes.values()].flatMap((r) => r.endpoints.map((ep) => ep.network.id)));
     for (const id of [...m.bridges.keys()]) if (!wanted.has(id) && !attached.has(id)) m.bridges.delete(id);
+    for (const id of [...m.bridgeMacs.keys()]) if (!m.bridges.has(id)) m.bridgeMacs.delete(id);
     if (this.view === undefined && merged.length === 0 && m.sandboxes.size === 0) m.tables.delete(this.table);
     else m.tables.add(this.table);
   }
@@ -162,8 +237,14 @@ export class FakeNetworkHost implements NetworkHost {
     m.tables.delete(this.table);
     m.held.clear();
     m.zones.clear();
+    m.overlays.clear();
+    m.bridgeMacs.clear();
     this.ingress.clear();
     this.view = undefined;
     this.local = undefined;
   }
+}
+
+function checkContainerId(containerId: string): void {
+  if (!/^[0-9a-f]{12,64}$/.test(containerId)) throw invalidArgument('network.invalid_container_id', `containerId: invalid container ID ${JSON.stringify(containerId)}`);
 }

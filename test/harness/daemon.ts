@@ -1,6 +1,8 @@
 /**
  * A real `shoal daemon` for end-to-end tests: its own data root, exec root and socket under a temp dir, in its own
  * process group so cleanup can kill it and everything it started. `await using d = await startDaemon()`.
+ * It asks only registries on loopback for image digests (`--registry-lookup loopback`): a test's traffic stays on
+ * the machine (`daemonArgs` may say otherwise).
  */
 import { netnsPrefixFor, ownerAlias } from '../../src/agent/network/names.js';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -97,7 +99,7 @@ export async function startDaemon(opts: { hostname?: string; netns?: string; dae
   let stderr = '';
 
   const launch = async (): Promise<void> => {
-    const args = ['--enable-source-maps', SHOAL_BUNDLE, 'daemon', '--data-root', dataRoot, '--exec-root', join(dir, 'exec'), '-H', `unix://${socket}`, '--hostname', hostname, '--log-level', 'debug', '--cgroup-parent', cgroupParent, ...(opts.daemonArgs ?? [])];
+    const args = ['--enable-source-maps', SHOAL_BUNDLE, 'daemon', '--data-root', dataRoot, '--exec-root', join(dir, 'exec'), '-H', `unix://${socket}`, '--hostname', hostname, '--log-level', 'debug', '--cgroup-parent', cgroupParent, '--registry-lookup', 'loopback', ...(opts.daemonArgs ?? [])];
     child =
       opts.netns === undefined
         ? spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] })

@@ -103,11 +103,13 @@ export async function* readLogs(
       if (!wasRunning) return;
       if (o.until > 0 && Date.now() / 1000 > o.until) return;
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, pollMs);
-        live.signal.addEventListener('abort', () => {
+        const done = (): void => {
           clearTimeout(t);
+          live.signal.removeEventListener('abort', done);
           resolve();
-        }, { once: true });
+        };
+        const t = setTimeout(done, pollMs);
+        live.signal.addEventListener('abort', done, { once: true });
       });
     }
   } finally {

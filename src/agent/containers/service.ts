@@ -16,6 +16,7 @@ import type { ContainerCreateRequest, ContainerInspect, ContainerSummary, HostCo
 import type { ShoalError } from '../../api/errors.js';
 import { conflict, invalidArgument, notFound } from '../../api/errors.js';
 import type { Filters } from '../../api/filters.js';
+import { endpointExists } from '../../api/local-network.js';
 import { rfc3339Nano, type Clock } from '../../lib/clock.js';
 import { newHexId } from '../../lib/ids.js';
 import { macForIp, parseIp } from '../../lib/cidr.js';
@@ -305,10 +306,8 @@ export class ContainerService {
       }
       mkdirSync(dir, { recursive: true, mode: 0o710 });
       const sandbox = await this.wireNetwork(l, hostname, opts.networkFor !== undefined ? await opts.networkFor(id, name.replace(/^\//, '')) : opts.network);
-      const hostLines = sandbox?.hostsEntries ?? [`127.0.1.1\t${hostname}`];
       writeFileSync(join(dir, 'hostname'), `${hostname}\n`);
-      writeFileSync(join(dir, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${hostLines.join('\n')}\n`);
-      writeFileSync(join(dir, 'resolv.conf'), sandbox?.resolvConf ?? this.o.resolvConf());
+      this.writeNetworkFiles(inspect, hostname, sandbox);
       this.live.set(id, l);
       this.save(l);
     } catch (e) {
@@ -332,6 +331,92 @@ export class ContainerService {
     const l = this.find(ref);
     if (l.rec.network === undefined || l.rec.inspect.State.Running) return;
     await this.o.network?.removeSandbox(l.rec.inspect.Id);
+  }
+
+  /**
+   * `docker network connect` of a container to one more network, its address already reserved by the caller.
+   * Docker's rules: a container already on the network is refused while it runs (`endpoint with name X already
+   * exists in network Y`) and left as it is otherwise ('already'); a container in another one's (or the host's)
+   * network mode is refused. A live sandbox (a created container with networks, or a running one) gets the
+   * interface at once; a running container without one has its own netns taken over, and its resolv.conf and hosts
+   * switch to the embedded DNS (as docker's do); a stopped one gets it at its next start.
+   */
+  async connectNetwork(ref: string, endpoint: SandboxEndpoint): Promise<'connected' | 'already'> {
+    if (this.connectable(ref, endpoint.network) === 'already') return 'already';
+    const l = this.find(ref);
+    const c = l.rec.inspect;
+    const host = this.o.network;
+    if (host === undefined) throw invalidArgument('container.network_unavailable', 'this node has no container networking');
+    const net = l.rec.network;
+    const hostname = c.Config.Hostname || c.Id.slice(0, 12);
+    const sandbox = await host.connectSandbox(c.Id, endpoint, c.State.Running ? { pid: c.State.Pid, hostname } : undefined);
+    const hadNone = net === undefined || net.endpoints.length === 0;
+    if (net === undefined) l.rec.network = { netnsPath: sandbox?.netnsPath ?? '', endpoints: [endpoint], hostPorts: [] };
+    else {
+      net.endpoints.push(endpoint);
+      if (sandbox !== undefined) net.netnsPath = sandbox.netnsPath;
+    }
+    // A live container that was on no network: its name resolution moves to the embedded DNS now.
+    if (sandbox !== undefined && hadNone) this.writeNetworkFiles(c, hostname, sandbox);
+    this.renderNetworkSettings(l);
+    this.save(l);
+    this.log.info({ id: c.Id, network: endpoint.network.name, address: endpoint.address, live: sandbox !== undefined }, 'container connected to a network');
+    return 'connected';
+  }
+
+  /**
+   * What `connectNetwork` would say, before the caller reserves an address: throws docker's refusals (network mode,
+   * a container being removed, a running container already on the network, no container networking on this node);
+   * 'already' when the (not running) container is on the network, so there is nothing to do.
+   */
+  connectable(ref: string, network: { id: string; name: string }): 'connect' | 'already' {
+    const l = this.find(ref);
+    const c = l.rec.inspect;
+    checkNetworkMode(c);
+    if (c.State.Status === 'removing' || c.State.Status === 'dead') throw conflict('container.removing', `container ${c.Id} is marked for removal and cannot be connected to a network`);
+    if (this.o.network === undefined) throw invalidArgument('container.network_unavailable', 'this node has no container networking');
+    if (l.rec.network?.endpoints.some((e) => e.network.id === network.id)) {
+      if (c.State.Running) throw endpointExists(c.Name.replace(/^\//, ''), network.name);
+      return 'already';
+    }
+    return 'connect';
+  }
+
+  /**
+   * `docker network disconnect`: the endpoint on `networkId` goes from the record and, when live, from the sandbox.
+   * Returns it (its address is the caller's to give back), or undefined when the container is not on the network.
+   * A container that is not running and has no network left gives its sandbox back (host ports included).
+   */
+  async disconnectNetwork(ref: string, networkId: string): Promise<SandboxEndpoint | undefined> {
+    const l = this.find(ref);
+    const c = l.rec.inspect;
+    const net = l.rec.network;
+    const k = net?.endpoints.findIndex((e) => e.network.id === networkId) ?? -1;
+    if (net === undefined || k < 0) return undefined;
+    await this.o.network?.disconnectSandbox(c.Id, networkId);
+    const [gone] = net.endpoints.splice(k, 1);
+    if (net.endpoints.length === 0 && !c.State.Running) {
+      await this.o.network?.removeSandbox(c.Id);
+      net.netnsPath = '';
+    }
+    this.renderNetworkSettings(l);
+    this.save(l);
+    this.log.info({ id: c.Id, network: gone?.network.name }, 'container disconnected from a network');
+    return gone;
+  }
+
+  /** docker's NetworkSettings from the record's endpoints (no network and no sandbox: none at all). */
+  private renderNetworkSettings(l: Live): void {
+    const net = l.rec.network;
+    l.rec.inspect.NetworkSettings =
+      net === undefined || (net.endpoints.length === 0 && net.netnsPath === '') ? { Networks: {}, Ports: {}, SandboxKey: '' } : networkSettings(net.netnsPath, net.endpoints, net.hostPorts);
+  }
+
+  /** /etc/hosts and /etc/resolv.conf of a container with a sandbox (rewritten in place: a running one sees them). */
+  private writeNetworkFiles(c: ContainerInspect, hostname: string, sandbox: Sandbox | undefined): void {
+    const hostLines = sandbox?.hostsEntries ?? [`127.0.1.1\t${hostname}`];
+    writeFileSync(c.HostsPath, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${hostLines.join('\n')}\n`);
+    writeFileSync(c.ResolvConfPath, sandbox?.resolvConf ?? this.o.resolvConf());
   }
 
   /** Makes the container's network sandbox and records it with docker's NetworkSettings; undefined without networks. */
@@ -369,15 +454,26 @@ export class ContainerService {
     }
     const hc = c.HostConfig;
     const net = l.rec.network;
-    if (net !== undefined) {
-      // Made at create; given back at each exit: make it again (the same addresses) for this run.
+    let record: ContainerRecord = l.rec;
+    if (net !== undefined && net.endpoints.length > 0) {
+      // Made at create; given back at each exit: make it again (the same addresses) for this run. The networks may
+      // have changed meanwhile (`docker network connect/disconnect`): hosts and resolv.conf follow, as docker's do.
       const host = this.o.network;
       if (host === undefined) throw invalidArgument('container.network_unavailable', 'this node has no container networking');
-      const sandbox = await host.createSandbox({ containerId: c.Id, hostname: c.Config.Hostname ?? c.Id.slice(0, 12), endpoints: net.endpoints, hostPorts: net.hostPorts });
+      const hostname = c.Config.Hostname || c.Id.slice(0, 12);
+      const sandbox = await host.createSandbox({ containerId: c.Id, hostname, endpoints: net.endpoints, hostPorts: net.hostPorts });
       net.netnsPath = sandbox.netnsPath;
+      this.writeNetworkFiles(c, hostname, sandbox);
+      this.renderNetworkSettings(l);
+    } else if (net !== undefined) {
+      // Disconnected from every network: this run has loopback only, in a netns of its own.
+      net.netnsPath = '';
+      this.writeNetworkFiles(c, c.Config.Hostname || c.Id.slice(0, 12), undefined);
+      this.renderNetworkSettings(l);
+      record = { inspect: l.rec.inspect, mounts: l.rec.mounts };
     }
     const spec = buildRuntimeSpec({
-      record: l.rec,
+      record,
       image: image.config,
       layers: this.o.images.layerDirs(image),
       containerDir: this.records.dir(c.Id),
@@ -696,6 +792,15 @@ export function hostResolvConf(path = '/etc/resolv.conf'): string {
     return lines.join('\n');
   } catch {
     return '';
+  }
+}
+
+/** docker's refusals of a connect for a container that shares another's network namespace (or the host's). */
+function checkNetworkMode(c: ContainerInspect): void {
+  const mode = c.HostConfig.NetworkMode ?? '';
+  if (mode === 'host') throw invalidArgument('container.network_mode', 'container cannot be disconnected from host network or connected to host network');
+  if (mode.startsWith('container:')) {
+    throw invalidArgument('container.network_mode', 'container sharing network namespace with another container or host cannot be connected to any other network');
   }
 }
 

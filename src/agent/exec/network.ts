@@ -63,6 +63,20 @@ export interface NetworkHost {
   createSandbox(req: SandboxRequest): Promise<Sandbox>;
   /** Idempotent. */
   removeSandbox(containerId: string): Promise<void>;
+  /**
+   * `docker network connect` on a live sandbox: one more interface (the lowest free `ethN`) on `endpoint`'s network,
+   * the default route through it when no other routed network has it, and DNS for its names. Idempotent per network.
+   * Without a sandbox for the container: with `adopt` (a running container that has only its own private netns),
+   * that netns is taken over by the container's `pid` and wired; without, nothing is done and undefined is returned
+   * (the caller keeps the endpoint for the next `createSandbox`).
+   */
+  connectSandbox(containerId: string, endpoint: SandboxEndpoint, adopt?: { pid: number; hostname: string }): Promise<Sandbox | undefined>;
+  /**
+   * `docker network disconnect` on a live sandbox: its interface on that network goes, the default route and the DNS
+   * table follow the remaining endpoints. Idempotent (no sandbox or no such endpoint: nothing to do). The last
+   * endpoint's removal leaves the netns with loopback only.
+   */
+  disconnectSandbox(containerId: string, networkId: string): Promise<void>;
   /** Bridges, VIP addresses, the node ruleset, DNS zones. */
   applyView(view: NodeNetworkView, nodeId: string): Promise<void>;
   /**

@@ -13,13 +13,18 @@ export interface LinkState {
   alias: string | undefined;
   /** IPv4 addresses, 'a.b.c.d/len'. */
   addrs: string[];
+  /** The link's MAC address. */
+  mac?: string;
+  /** A VXLAN device's parameters (overlay.ts). */
+  vxlan?: { id: number; port: number; local: string | undefined };
 }
 
 interface IpAddrJson {
   ifname?: string;
   master?: string;
   ifalias?: string;
-  linkinfo?: { info_kind?: string };
+  address?: string;
+  linkinfo?: { info_kind?: string; info_data?: { id?: number; port?: number; local?: string } };
   addr_info?: { family?: string; local?: string; prefixlen?: number }[];
 }
 
@@ -32,6 +37,10 @@ export function parseLinks(json: unknown[]): LinkState[] {
       master: l.master,
       alias: l.ifalias,
       addrs: (l.addr_info ?? []).filter((a) => a.family === 'inet' && a.local !== undefined).map((a) => `${a.local ?? ''}/${String(a.prefixlen ?? 32)}`),
+      ...(l.address !== undefined ? { mac: l.address } : {}),
+      ...(l.linkinfo?.info_kind === 'vxlan'
+        ? { vxlan: { id: l.linkinfo.info_data?.id ?? 0, port: l.linkinfo.info_data?.port ?? 0, local: l.linkinfo.info_data?.local } }
+        : {}),
     }));
 }
 

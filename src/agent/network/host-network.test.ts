@@ -8,18 +8,19 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { captureLogger } from '../../lib/logger.js';
 import type { LogRecord } from '../../lib/logger.js';
-import { aNetwork, aRequest, networkContract, storedNetwork, zoneNames } from '../../../test/contracts/network.js';
-import type { NetworkHarness } from '../../../test/contracts/network.js';
+import { aNetwork, aRequest, anEndpoint, networkContract, storedNetwork, zoneNames } from '../../../test/contracts/network.js';
+import type { NetworkHarness, OverlayProbe } from '../../../test/contracts/network.js';
 import type { NetworkViewEntry } from '../exec/network.js';
 import { HostNetwork } from './host-network.js';
 import { spawnCapture } from './iproute.js';
 import { bridgeName } from './names.js';
+import { vxlanName } from './overlay.js';
 import { PortReservations } from './ports.js';
 
 const RUN = randomBytes(3).toString('hex');
@@ -108,7 +109,17 @@ async function makeHarness(): Promise<RealHarness> {
         return [...netnsWith(prefix).map((n) => `netns ${n}`), ...links.map((l) => `link ${l}`), ...tables, ...ports];
       },
       zones: () => Promise.resolve(zones),
+      mtus: async (containerId) => {
+        const out = JSON.parse(await sh('ip', ['-n', `${prefix}${containerId.slice(0, 12)}`, '-j', 'link', 'show'])) as { ifname: string; mtu: number }[];
+        return out.filter((l) => l.ifname !== 'lo').sort((x, y) => x.ifname.localeCompare(y.ifname, 'en', { numeric: true })).map((l) => l.mtu);
+      },
+      overlay: (networkId) => overlayOf(nodeNs, networkId),
+      bridgeMac: async (networkId) => {
+        const r = await spawnCapture('ip', ['-n', nodeNs, '-j', 'link', 'show', 'dev', bridgeName(networkId)]);
+        return r.code !== 0 ? undefined : (JSON.parse(r.stdout) as { address: string }[])[0]?.address;
+      },
     },
+    isolatedProcess: () => isolatedProcess(),
     reopen: () => {
       const ports = new PortReservations();
       portsOf.push(ports);
@@ -122,6 +133,76 @@ async function makeHarness(): Promise<RealHarness> {
       await removeAll(tag);
       rmSync(execRoot, { recursive: true, force: true });
     },
+  };
+}
+
+/** `unshare --net sleep`: a process in a private netns of its own (unshare execs sleep: same pid), killed by `stop`. */
+async function isolatedProcess(): Promise<{ pid: number; stop(): Promise<void> }> {
+  const child = spawn('unshare', ['--net', 'sleep', '120'], { stdio: 'ignore', detached: true });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('unshare did not start');
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    kill(child);
+    await gone;
+  };
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    let comm = '';
+    try {
+      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      /* not there yet */
+    }
+    if (comm === 'sleep') return { pid, stop };
+    if (Date.now() > deadline || child.exitCode !== null) {
+      await stop();
+      throw new Error(`unshare --net sleep did not start (comm ${JSON.stringify(comm)})`);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * The VXLAN device of a network in `nodeNs` as the kernel lists it, for the contract's `probe.overlay`. Checks on
+ * the way that the bridge holds the same entries (a static FDB entry to the VXLAN port per remote MAC, the same
+ * permanent neighbours) and that nothing was learned: the only other FDB entry on the port is its own address.
+ */
+export async function overlayOf(nodeNs: string, networkId: string): Promise<OverlayProbe | undefined> {
+  const dev = vxlanName(networkId);
+  const br = bridgeName(networkId);
+  const r = await spawnCapture('ip', ['-n', nodeNs, '-j', '-d', 'link', 'show', 'dev', dev]);
+  if (r.code !== 0) return undefined;
+  const [link] = JSON.parse(r.stdout) as { mtu: number; master?: string; address: string; linkinfo: { info_data: { id: number; port: number; local?: string; learning: boolean; proxy: boolean } } }[];
+  assert.ok(link !== undefined);
+  assert.equal(link.master, br, `${dev} is a port of ${br}`);
+  assert.equal(link.linkinfo.info_data.learning, false, 'nolearning');
+  assert.equal(link.linkinfo.info_data.proxy, true, 'proxy');
+  const fdb = JSON.parse(await sh('bridge', ['-n', nodeNs, '-j', 'fdb', 'show', 'dev', dev])) as { mac: string; dst?: string; master?: string; flags: string[]; state: string }[];
+  const self = fdb.filter((f) => f.flags.includes('self'));
+  const master = fdb.filter((f) => !f.flags.includes('self'));
+  assert.ok(self.every((f) => f.state === 'permanent' && f.dst !== undefined), JSON.stringify(self));
+  assert.deepEqual(
+    master.filter((f) => f.mac !== link.address).map((f) => `${f.mac} ${f.state}`).sort(),
+    self.map((f) => `${f.mac} static`).sort(),
+    'the bridge forwards exactly the remote MACs to the VXLAN port, and learned nothing',
+  );
+  const neigh = (d: string): Promise<string[]> =>
+    sh('ip', ['-n', nodeNs, '-j', 'neigh', 'show', 'dev', d]).then((o) =>
+      (JSON.parse(o) as { dst: string; lladdr?: string; state: string[] }[]).filter((n) => n.state.includes('PERMANENT')).map((n) => `${n.dst} ${n.lladdr ?? ''}`).sort(),
+    );
+  const onDevice = await neigh(dev);
+  assert.deepEqual(await neigh(br), onDevice, 'the bridge has the same neighbour entries');
+  const [bridge] = JSON.parse(await sh('ip', ['-n', nodeNs, '-j', 'link', 'show', 'dev', br])) as { address: string }[];
+  return {
+    vni: link.linkinfo.info_data.id,
+    port: link.linkinfo.info_data.port,
+    local: link.linkinfo.info_data.local,
+    mtu: link.mtu,
+    fdb: self.map((f) => `${f.mac} ${f.dst ?? ''}`).sort(),
+    neigh: onDevice,
+    bridgeMac: bridge?.address,
   };
 }
 
@@ -246,6 +327,71 @@ describe('HostNetwork on the kernel', () => {
       }
     }));
 
+  it('an empty view after a swarm one (the node left its swarm) leaves no bridge and no node table', () =>
+    withReal(async ({ host, probe }) => {
+      const net = aNetwork(1);
+      await host.applyView({ networks: [{ network: storedNetwork(net), nodeAddr: '10.77.1.3/24', services: [] }] }, 'n1');
+      assert.ok((await probe.leftovers()).some((l) => l.includes('shoal_test')), 'the node table exists while the view has a network');
+      await host.applyView({ networks: [] }, 'n1');
+      assert.deepEqual(await probe.leftovers(), []);
+    }));
+
+  it('connect and disconnect move the default route and the DNS table with the endpoints, and traffic flows at once', () =>
+    withReal(async ({ host, prefix }) => {
+      const a = aNetwork(1, { internal: true });
+      const b = aNetwork(2);
+      const c = aNetwork(3);
+      const req = aRequest([a], 5);
+      const peer = aRequest([b], 6);
+      await host.createSandbox(req);
+      await host.createSandbox(peer);
+      const ns = `${prefix}${req.containerId.slice(0, 12)}`;
+      const route = async (): Promise<string> => (await sh('ip', ['-n', ns, 'route', 'show', 'default'])).trim();
+      const dns = async (): Promise<string> => {
+        const r = await spawnCapture('ip', ['netns', 'exec', ns, 'nft', 'list', 'table', 'ip', 'shoal-dns']);
+        return r.code === 0 ? r.stdout : '';
+      };
+      assert.equal(await route(), '', 'an internal network gives no default route');
+      await host.connectSandbox(req.containerId, anEndpoint(b, 5));
+      assert.match(await route(), /^default via 10\.77\.2\.1 dev eth1/);
+      assert.match(await dns(), /dnat to 10\.77\.1\.1:53/, 'DNS still goes through the first network');
+      const ping = await sh('ip', ['netns', 'exec', ns, 'busybox', 'ping', '-c', '1', '-W', '2', '10.77.2.6']);
+      assert.match(ping, /1 packets received/);
+      await host.disconnectSandbox(req.containerId, a.id);
+      assert.match(await dns(), /dnat to 10\.77\.2\.1:53/);
+      assert.match(await dns(), /snat to 10\.77\.2\.5/);
+      await host.connectSandbox(req.containerId, anEndpoint(c, 5));
+      assert.match(await route(), /^default via 10\.77\.2\.1 dev eth1/, 'the route stays with the first routed network');
+      await host.disconnectSandbox(req.containerId, b.id);
+      assert.match(await route(), /^default via 10\.77\.3\.1 dev eth0/);
+      assert.match(await dns(), /dnat to 10\.77\.3\.1:53/);
+      await host.disconnectSandbox(req.containerId, c.id);
+      assert.equal(await route(), '');
+      assert.equal(await dns(), '', 'no endpoint, no DNS table');
+      assert.deepEqual((await sh('ip', ['-n', ns, '-o', 'link', 'show'])).split('\n').filter((l) => l.trim() !== '').map((l) => l.split(':')[1]?.trim()), ['lo']);
+    }));
+
+  it('adopts a running process\'s own netns: it gets the interface, reaches a sandbox, and keeps its netns after removal', () =>
+    withReal(async (h) => {
+      const { host } = h;
+      const a = aNetwork(1);
+      const peer = aRequest([a], 6);
+      await host.createSandbox(peer);
+      const p = await h.isolatedProcess();
+      try {
+        const id = aRequest([a], 7).containerId;
+        await host.connectSandbox(id, anEndpoint(a, 7), { pid: p.pid, hostname: 'adopted' });
+        const inside = (...args: string[]): Promise<string> => sh('nsenter', ['-t', String(p.pid), '-n', ...args]);
+        assert.match(await inside('ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0'), /inet 10\.77\.1\.7\/24/);
+        assert.match(await inside('busybox', 'ping', '-c', '1', '-W', '2', '10.77.1.6'), /1 packets received/);
+        await host.removeSandbox(id);
+        assert.doesNotMatch(await inside('ip', '-o', 'link', 'show'), /eth0/, 'its interface goes with the sandbox');
+        assert.match(await inside('ip', '-o', 'link', 'show'), /lo/, 'the process keeps its own netns');
+      } finally {
+        await p.stop();
+      }
+    }));
+
   it('a wiring that fails part-way leaves no netns, veth, record or port behind', () =>
     withReal(async ({ host, prefix, nodeNs, probe }) => {
       const net = aNetwork(1);
@@ -263,6 +409,28 @@ describe('HostNetwork on the kernel', () => {
       await sh('ip', ['-n', nodeNs, 'link', 'del', `v${req.containerId.slice(0, 12)}1`]);
       await host.createSandbox(req);
       assert.deepEqual(await host.sandboxes(), [req.containerId]);
+    }));
+
+  it('a connect that fails part-way leaves the sandbox as it was, and an adoption that fails leaves nothing', () =>
+    withReal(async ({ host, prefix, nodeNs, probe }) => {
+      const a = aNetwork(1);
+      const b = aNetwork(2);
+      const req = aRequest([a], 5);
+      await host.createSandbox(req);
+      // A foreign link with the name of the next veth makes the node-side batch fail.
+      const veth = `v${req.containerId.slice(0, 12)}1`;
+      await sh('ip', ['-n', nodeNs, 'link', 'add', veth, 'type', 'bridge']);
+      await assert.rejects(host.connectSandbox(req.containerId, anEndpoint(b, 5)), /File exists/);
+      assert.deepEqual((await probe.interfaces(req.containerId)).map((i) => i.name), ['eth0']);
+      await sh('ip', ['-n', nodeNs, 'link', 'del', veth]);
+      await host.connectSandbox(req.containerId, anEndpoint(b, 5));
+      assert.deepEqual((await probe.interfaces(req.containerId)).map((i) => i.name).sort(), ['eth0', 'eth1'], 'the record did not take the failed endpoint');
+      // No such process: `ip netns attach` fails, and nothing of the adoption is left.
+      const id = aRequest([a], 7).containerId;
+      await assert.rejects(host.connectSandbox(id, anEndpoint(a, 7), { pid: 2 ** 22 + 1, hostname: 'gone' }), /connect sandbox/);
+      assert.deepEqual(await host.sandboxes(), [req.containerId]);
+      assert.deepEqual(netnsWith(prefix), [`${prefix}${req.containerId.slice(0, 12)}`]);
+      assert.deepEqual((await probe.leftovers()).filter((l) => l.startsWith(`link v${id.slice(0, 12)}`)), []);
     }));
 
   it('wires a container in one spawn: cost per sandbox, and teardown leaves no veth, bridge, netns or table', () =>

@@ -3,7 +3,9 @@
  * (docs/design/networking.md "The data path on a node"). It owns on the node:
  * - a bridge per network (`shl<id 9>`) with the gateway, the node's LB address and every VIP/32 on it;
  * - a netns per container with networks (`/run/netns/<prefix><id 12>`), wired by ONE `sh -c` spawn: veths into
- *   the bridges, addresses, MACs, the default route, and the DNS DNAT table answering 127.0.0.11;
+ *   the bridges, addresses, MACs, the default route, and the DNS DNAT table answering 127.0.0.11; an endpoint is
+ *   added to or removed from a live one (`docker network connect/disconnect`) by one spawn too, and a running
+ *   container without one has its own netns taken over (`ip netns attach`) on its first connect;
  * - the node ruleset (VIPs, ingress, host ports, isolation), re-rendered whole on every change (ruleset.ts) and
  *   applied atomically (nft.ts);
  * - port reservations for host-mode and ingress ports (ports.ts).
@@ -16,28 +18,39 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ShoalError, conflict, invalidArgument, isShoalError } from '../../api/errors.js';
-import type { HostPortMapping, NetworkHost, NetworkViewEntry, NodeNetworkView, Sandbox, SandboxRequest } from '../exec/network.js';
+import type { HostPortMapping, NetworkHost, NetworkViewEntry, NodeNetworkView, Sandbox, SandboxEndpoint, SandboxRequest } from '../exec/network.js';
 import { parseCidr } from '../../lib/cidr.js';
 import type { Logger } from '../../lib/logger.js';
 import { bridgeSysctls, parseLinks, planBridges } from './bridges.js';
 import type { BridgeWant, LinkState } from './bridges.js';
-import { ipJson, runScript, shQuote } from './iproute.js';
+import { ipJson, runScript, runScriptOutput, shQuote } from './iproute.js';
 import { applyTable, deleteTable } from './nft.js';
 import { PortReservations } from './ports.js';
 import { renderNodeRuleset, renderSandboxDns } from './ruleset.js';
 import type { NodeRulesetInput } from './ruleset.js';
-import { NETNS_DIR, bridgeName, netnsName, netnsPath, ownerAlias } from './names.js';
+import { NETNS_DIR, bridgeName, netnsName, netnsPath, ownerAlias, vethName } from './names.js';
+import { bridgeMacLines, overlayWants, parseFdb, parseNeigh, planOverlays } from './overlay.js';
+import type { OverlayPlan } from './overlay.js';
+
+const OVERLAY_SPLIT = '--shoal-split--';
 import {
+  MAX_ENDPOINTS,
   addrOf,
+  connectScript,
+  disconnectScript,
+  freeIface,
   hostPortRules,
   hostsEntriesFor,
+  ifacesOf,
   inNodeNetns,
   portKey,
   resolvConfFor,
   unwireScript,
+  validateEndpoint,
   validateSandboxRequest,
   wireScript,
 } from './sandbox.js';
+import type { SandboxRecord } from './sandbox.js';
 
 /** Listening sockets that hold published ports (ports.ts's PortReservations); reserve throws Conflict when taken. */
 export interface PortHolder {
@@ -83,7 +96,7 @@ export class HostNetwork implements NetworkHost {
   private readonly recordDir: string;
   private chain: Promise<unknown> = Promise.resolve();
   private loaded = false;
-  private readonly records = new Map<string, SandboxRequest>();
+  private readonly records = new Map<string, SandboxRecord>();
   private readonly reserved = new Map<string, Owner>();
   /** Bridges known to exist (so a sandbox on a known network costs no `ip -j` listing). */
   private readonly knownBridges = new Set<string>();
@@ -117,7 +130,7 @@ export class HostNetwork implements NetworkHost {
   }
 
   async removeSandbox(containerId: string): Promise<void> {
-    if (!/^[0-9a-f]{12,64}$/.test(containerId)) throw invalidArgument('network.invalid_container_id', `containerId: invalid container ID ${JSON.stringify(containerId)}`);
+    checkContainerId(containerId);
     const req = this.records.get(containerId);
     const hadPorts = await this.serial(() => this.remove(containerId));
     if (hadPorts) await this.syncRuleset();
@@ -127,6 +140,23 @@ export class HostNetwork implements NetworkHost {
       if (this.viewNode !== undefined) await this.applyView(this.view, this.viewNode);
       else await this.setLocalNetworks(this.local ?? []);
     }
+  }
+
+  async connectSandbox(containerId: string, endpoint: SandboxEndpoint, adopt?: { pid: number; hostname: string }): Promise<Sandbox | undefined> {
+    checkContainerId(containerId);
+    validateEndpoint(endpoint);
+    if (adopt !== undefined) {
+      if (!Number.isInteger(adopt.pid) || adopt.pid < 1) throw invalidArgument('network.invalid_pid', `adopt.pid: invalid process ID ${String(adopt.pid)}`);
+      if (adopt.hostname === '' || /\s/.test(adopt.hostname)) throw invalidArgument('network.invalid_hostname', `adopt.hostname: invalid hostname ${JSON.stringify(adopt.hostname)}`);
+    }
+    const r = await this.serial(() => this.connect(containerId, endpoint, adopt));
+    if (r?.changed === true) await this.refresh();
+    return r?.sandbox;
+  }
+
+  async disconnectSandbox(containerId: string, networkId: string): Promise<void> {
+    checkContainerId(containerId);
+    if (await this.serial(() => this.disconnect(containerId, networkId))) await this.refresh();
   }
 
   applyView(view: NodeNetworkView, nodeId: string): Promise<void> {
@@ -242,6 +272,76 @@ export class HostNetwork implements NetworkHost {
     }
   }
 
+  private async connect(containerId: string, endpoint: SandboxEndpoint, adopt: { pid: number; hostname: string } | undefined): Promise<{ sandbox: Sandbox; changed: boolean } | undefined> {
+    await this.load();
+    const ns = netnsName(this.o.netnsPrefix, containerId);
+    const rec = this.records.get(containerId);
+    let before: SandboxRecord;
+    let adoptPid: number | undefined;
+    if (rec !== undefined && existsSync(netnsPath(this.o.netnsPrefix, containerId))) before = rec;
+    else {
+      if (adopt === undefined) return undefined;
+      if (rec !== undefined || existsSync(join(NETNS_DIR, ns))) await this.remove(containerId);
+      before = { containerId, hostname: adopt.hostname, endpoints: [], hostPorts: [], ifaces: [] };
+      adoptPid = adopt.pid;
+    }
+    if (before.endpoints.some((e) => bridgeName(e.network.id) === bridgeName(endpoint.network.id))) return { sandbox: this.sandboxOf(before), changed: false };
+    if (before.endpoints.length >= MAX_ENDPOINTS) throw invalidArgument('network.too_many_endpoints', `endpoints: at most ${MAX_ENDPOINTS} networks per container`);
+    const after: SandboxRecord = { ...before, endpoints: [...before.endpoints, endpoint], ifaces: [...ifacesOf(before), freeIface(before)] };
+    const len = endpoint.address.split('/')[1] ?? '32';
+    const prelude = await this.ensureBridges([{ name: bridgeName(endpoint.network.id), gateway: `${endpoint.network.gateway}/${len}`, extra: [] }]);
+    const opts = { netns: ns, hostNetns: this.o.hostNetns, owner: this.owner, dnsTable: renderSandboxDns, prelude };
+    try {
+      await runScript(`connect sandbox ${containerId.slice(0, 12)}`, connectScript(before, after, adoptPid !== undefined ? { ...opts, adoptPid } : opts));
+    } catch (e) {
+      this.knownBridges.clear();
+      // An adopted netns is let go (the process keeps it); a live sandbox loses the new interface again (only a
+      // veth this daemon made: a failure may come from a foreign link of that name).
+      const undo =
+        adoptPid !== undefined
+          ? this.unwire(containerId)
+          : this.links().then((links) => {
+              const keepVeth = !this.vethsOf(links, containerId.slice(0, 12)).includes(vethName(containerId, ifacesOf(after).at(-1) ?? 0));
+              return runScript(`undo connect ${containerId.slice(0, 12)}`, disconnectScript(after, before, endpoint.network.id, { ...opts, keepVeth }));
+            });
+      await undo.catch((ce: unknown) => this.log.warn({ err: ce, containerId }, 'cleanup after a failed connect'));
+      throw e;
+    }
+    this.writeRecord(after);
+    this.log.debug({ containerId, network: endpoint.network.id, iface: ifacesOf(after).at(-1) }, 'sandbox connected');
+    return { sandbox: this.sandboxOf(after), changed: true };
+  }
+
+  /** Returns whether the sandbox had an endpoint on the network (now gone). */
+  private async disconnect(containerId: string, networkId: string): Promise<boolean> {
+    await this.load();
+    const rec = this.records.get(containerId);
+    const k = rec?.endpoints.findIndex((e) => e.network.id === networkId) ?? -1;
+    if (rec === undefined || k < 0) return false;
+    const ifaces = ifacesOf(rec);
+    const after: SandboxRecord = { ...rec, endpoints: rec.endpoints.filter((_, i) => i !== k), ifaces: ifaces.filter((_, i) => i !== k) };
+    if (existsSync(netnsPath(this.o.netnsPrefix, containerId))) {
+      const ns = netnsName(this.o.netnsPrefix, containerId);
+      await runScript(`disconnect sandbox ${containerId.slice(0, 12)}`, disconnectScript(rec, after, networkId, { netns: ns, hostNetns: this.o.hostNetns, dnsTable: renderSandboxDns }));
+    }
+    this.writeRecord(after);
+    this.log.debug({ containerId, network: networkId }, 'sandbox disconnected');
+    return true;
+  }
+
+  /**
+   * After an endpoint came or went: bridges (the last port of a network gone from the view takes its bridge), the
+   * node ruleset (isolation, host ports follow the first endpoint) and DNS zones (a container's other networks).
+   * A pending view or local set does all of it when it runs (it is after this change in the queue). Before any view
+   * or local set (as removeSandbox), only the ruleset.
+   */
+  private refresh(): Promise<void> {
+    const pending = this.pendingView?.done ?? this.pendingLocal?.done;
+    if (pending !== undefined) return pending;
+    if (this.viewNode === undefined && this.local === undefined) return this.syncRuleset();
+    return this.serial(() => this.applyMerged());
+  }
+
   /** Returns whether the removed sandbox had host ports (the ruleset must drop them). */
   private async remove(containerId: string): Promise<boolean> {
     await this.load();
@@ -292,13 +392,30 @@ export class HostNetwork implements NetworkHost {
     return this.planScript(plan.batch, plan.created);
   }
 
-  private planScript(batch: string[], created: string[]): string[] {
-    if (batch.length === 0) return [];
-    const ip = this.o.hostNetns === undefined ? 'ip' : `ip -n ${shQuote(this.o.hostNetns)}`;
-    const lines = [`${ip} -batch - <<'SHOAL_EOF'\n${batch.join('\n')}\nSHOAL_EOF`];
+  /** `ip -batch` (then the sysctls of new bridges, then `bridge -batch` for FDB entries) as shell lines. */
+  private planScript(batch: string[], created: string[], fdb: string[] = []): string[] {
+    if (batch.length === 0 && fdb.length === 0) return [];
+    const ns = this.o.hostNetns === undefined ? '' : ` -n ${shQuote(this.o.hostNetns)}`;
+    const lines = batch.length === 0 ? [] : [`ip${ns} -batch - <<'SHOAL_EOF'\n${batch.join('\n')}\nSHOAL_EOF`];
     const sysctls = bridgeSysctls(created);
     if (sysctls.length > 0) lines.push(inNodeNetns(this.o.hostNetns, sysctls));
+    if (fdb.length > 0) lines.push(`bridge${ns} -batch - <<'SHOAL_EOF'\n${fdb.join('\n')}\nSHOAL_EOF`);
     return lines;
+  }
+
+  /**
+   * The overlay plan (overlay.ts) for the swarm view: VXLAN devices, bridge MACs, FDB and neighbour entries. The
+   * kernel's FDB and neighbour tables are read (one spawn) only when an overlay is wanted or one of ours exists, so
+   * a node without peers costs nothing more than before.
+   */
+  private async planOverlay(links: readonly LinkState[], bridges: ReadonlySet<string>): Promise<OverlayPlan | undefined> {
+    const wants = this.viewNode === undefined ? [] : overlayWants(this.view, this.viewNode).filter((w) => bridges.has(w.bridge));
+    if (wants.length === 0 && !links.some((l) => l.alias === this.owner && l.kind === 'vxlan')) return undefined;
+    const ns = this.o.hostNetns === undefined ? '' : ` -n ${shQuote(this.o.hostNetns)}`;
+    const out = await runScriptOutput('read fdb and neighbours', `set -e; bridge${ns} -j fdb show; echo; echo ${OVERLAY_SPLIT}; ip${ns} -j neigh show`);
+    const [fdbText = '', neighText = ''] = out.split(OVERLAY_SPLIT);
+    const parse = (t: string): unknown[] => (t.trim() === '' ? [] : (JSON.parse(t) as unknown[]));
+    return planOverlays(wants, links, parseFdb(parse(fdbText)), parseNeigh(parse(neighText)), this.owner);
   }
 
   /** The swarm view with the local networks after it (a local network never shares an ID with a swarm one). */
@@ -330,12 +447,21 @@ export class HostNetwork implements NetworkHost {
       const extra = [...(e.nodeAddr ? [e.nodeAddr] : []), ...e.services.filter((s) => s.mode === 'vip' && s.vip).map((s) => `${s.vip ?? ''}/32`)];
       want.push({ name: bridgeName(e.network.Id), gateway: `${cfg.Gateway}/${subnet.len}`, extra });
     }
-    const plan = planBridges(want, await this.links(), this.owner, true);
-    const lines = this.planScript(plan.batch, plan.created);
+    const links = await this.links();
+    const bridges = new Set(want.map((w) => w.name));
+    const overlay = await this.planOverlay(links, bridges);
+    // A VXLAN device that goes no longer holds its bridge: the bridge plan may prune it.
+    const gone = new Set(overlay?.deleted ?? []);
+    const plan = planBridges(want, gone.size === 0 ? links : links.map((l) => (gone.has(l.name) ? { ...l, master: undefined } : l)), this.owner, true);
+    const macs = this.viewNode === undefined ? [] : bridgeMacLines(this.view, links).filter((l) => bridges.has(l.split(' ')[2] ?? ''));
+    const lines = this.planScript([...(overlay?.before ?? []), ...plan.batch, ...macs, ...(overlay?.after ?? [])], plan.created, overlay?.fdb ?? []);
     if (lines.length > 0) await runScript('apply network view', ['set -e', ...lines].join('\n'));
     this.knownBridges.clear();
     for (const w of want) this.knownBridges.add(w.name);
-    this.log.debug({ nodeId: this.viewNode, local: this.local?.length ?? 0, networks: want.length, created: plan.created, removed: plan.removed }, 'network view applied');
+    this.log.debug(
+      { nodeId: this.viewNode, local: this.local?.length ?? 0, networks: want.length, created: plan.created, removed: plan.removed, overlays: overlay?.created, overlaysRemoved: overlay?.deleted },
+      'network view applied',
+    );
     await this.renderAndApply();
     // A container on several networks asks its first network's gateway; it must resolve names on all of them.
     const also = new Map<string, Map<string, string[]>>();
@@ -369,8 +495,9 @@ export class HostNetwork implements NetworkHost {
   private async renderAndApply(): Promise<void> {
     const held = (p: HostPortMapping): boolean => this.reserved.get(portKey(p))?.kind === 'ingress';
     const view = this.merged();
-    // Nothing at all to route (no network, no sandbox): no node table, as before the first network.
-    if (this.viewNode === undefined && view.networks.length === 0 && this.records.size === 0) {
+    // Nothing at all to route (no network, no sandbox): no node table, as before the first network (or after the
+    // node left its swarm: a swarm view always holds `ingress`, so an empty one means there is no swarm).
+    if (view.networks.length === 0 && this.records.size === 0) {
       await deleteTable(this.o.nodeTable, 'ip', this.nftOpts());
       return;
     }
@@ -481,7 +608,7 @@ export class HostNetwork implements NetworkHost {
     }
     for (const n of names) {
       try {
-        const req = JSON.parse(readFileSync(join(this.recordDir, n), 'utf8')) as SandboxRequest;
+        const req = JSON.parse(readFileSync(join(this.recordDir, n), 'utf8')) as SandboxRecord;
         this.records.set(req.containerId, req);
       } catch (e) {
         this.log.warn({ err: e, file: n }, 'unreadable sandbox record: ignored');
@@ -507,13 +634,17 @@ export class HostNetwork implements NetworkHost {
    * Write-then-rename without fsync: a netns lives in /run (tmpfs) and does not survive a reboot either, so the
    * record only has to survive a daemon crash, which the page cache gives (and fsync costs ~10 ms here).
    */
-  private writeRecord(req: SandboxRequest): void {
+  private writeRecord(req: SandboxRecord): void {
     mkdirSync(this.recordDir, { recursive: true });
     const path = this.recordPath(req.containerId);
     writeFileSync(`${path}.tmp`, JSON.stringify(req), { mode: 0o600 });
     renameSync(`${path}.tmp`, path);
     this.records.set(req.containerId, req);
   }
+}
+
+function checkContainerId(containerId: string): void {
+  if (!/^[0-9a-f]{12,64}$/.test(containerId)) throw invalidArgument('network.invalid_container_id', `containerId: invalid container ID ${JSON.stringify(containerId)}`);
 }
 
 /** The node ruleset's input from the view and the sandboxes' host ports (pure). */

@@ -72,6 +72,11 @@ export async function runScript(what: string, script: string): Promise<void> {
   await check(what, 'sh', ['-c', script]);
 }
 
+/** Like runScript, returning the script's stdout (several reads in one spawn). */
+export function runScriptOutput(what: string, script: string): Promise<string> {
+  return check(what, 'sh', ['-c', script]);
+}
+
 /** Single-quotes a word for sh. */
 export function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;

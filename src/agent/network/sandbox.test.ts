@@ -4,7 +4,8 @@ import { isShoalError } from '../../api/errors.js';
 import type { SandboxRequest } from '../exec/network.js';
 import { nodeRulesetInput } from './host-network.js';
 import { renderSandboxDns } from './ruleset.js';
-import { resolvConfFor, unwireScript, validateSandboxRequest, wireScript } from './sandbox.js';
+import { connectScript, disconnectScript, freeIface, ifacesOf, resolvConfFor, unwireScript, validateSandboxRequest, wireScript } from './sandbox.js';
+import type { SandboxRecord } from './sandbox.js';
 
 const net = (n: number, internal = false) => ({ id: `${n}bcdefghixxxxxxxxxxxxxxxx`, name: `n${n}`, subnet: `10.0.${n}.0/24`, gateway: `10.0.${n}.1`, internal, ingress: false });
 const req = (over: Partial<SandboxRequest> = {}): SandboxRequest => ({
@@ -82,5 +83,36 @@ describe('sandbox plans', () => {
       ingress: [{ protocol: 'tcp', port: 8080, target: 80, bridge: 'shl3bcdefghi', snat: '10.0.3.3', endpoints: ['10.0.3.7'] }],
       hostPorts: [{ protocol: 'udp', port: 53, target: 5353, addr: '10.0.1.5' }],
     });
+  });
+  it('connect and disconnect scripts: the lowest free interface, the route and DNS table only when they move', () => {
+    const o = { netns: 'pfx-aaaaaaaaaaaa', hostNetns: undefined, owner: 'shoal pfx-', dnsTable: renderSandboxDns, prelude: [] };
+    const two: SandboxRecord = req();
+    assert.deepEqual(ifacesOf(two), [0, 1]);
+    const gap: SandboxRecord = { ...two, endpoints: [two.endpoints[1]!], ifaces: [1] };
+    assert.equal(freeIface(gap), 0);
+    const third = { network: net(3), address: '10.0.3.5/24', aliases: [] };
+    const added: SandboxRecord = { ...gap, endpoints: [...gap.endpoints, third], ifaces: [1, 0] };
+    const c = connectScript(gap, added, o);
+    assert.match(c, /link add vaaaaaaaaaaaa0 type veth peer name eth0 netns pfx-aaaaaaaaaaaa/);
+    assert.match(c, /addr add 10\.0\.3\.5\/24 dev eth0/);
+    assert.doesNotMatch(c, /route replace/, 'the default route stays with the first routed network');
+    assert.doesNotMatch(c, /nft -f/, 'the first endpoint did not change');
+    assert.doesNotMatch(c, /ip netns (add|attach)/);
+    // An adopted netns: attached, loopback up, the route and the DNS table for its first endpoint.
+    const adopted = connectScript({ ...two, endpoints: [], ifaces: [] }, { ...two, endpoints: [third], ifaces: [0] }, { ...o, adoptPid: 4242 });
+    assert.match(adopted, /ip netns attach 'pfx-aaaaaaaaaaaa' 4242\n/);
+    assert.match(adopted, /link set lo up/);
+    assert.match(adopted, /route replace default via 10\.0\.3\.1/);
+    assert.match(adopted, /dnat to 10\.0\.3\.1:53/);
+    // Removing the first (internal) endpoint: the DNS table follows; the route already went through n2.
+    const d = disconnectScript(two, { ...two, endpoints: [two.endpoints[1]!], ifaces: [1] }, net(1).id, o);
+    assert.match(d, /link del vaaaaaaaaaaaa0/);
+    assert.doesNotMatch(d, /route replace/);
+    assert.match(d, /dnat to 10\.0\.2\.1:53/);
+    // Removing the routed one moves the route; the last one drops the DNS table; keepVeth leaves the link alone.
+    const last = disconnectScript(gap, { ...gap, endpoints: [], ifaces: [] }, net(2).id, { ...o, keepVeth: true });
+    assert.doesNotMatch(last, /link del/);
+    assert.match(last, /nft delete table ip shoal-dns/);
+    assert.equal(disconnectScript(two, two, 'nope', o), ':', 'not on that network: nothing to do');
   });
 });

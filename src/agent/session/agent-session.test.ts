@@ -33,7 +33,7 @@ const status = (State: TaskStatus['State'], second = 1): TaskStatus => ({
 
 /** What the scripted dispatcher saw, with the fake time of each call. */
 interface Script {
-  sessions: { at: number; id: string }[];
+  sessions: { at: number; id: string; node: string }[];
   heartbeats: { at: number; sessionId: string }[];
   statusCalls: StatusRequest[];
   /** Heartbeat reply period; undefined = refuse with session_invalid. */
@@ -49,6 +49,7 @@ void describe('AgentSession', { timeout: 30_000 }, () => {
   let script: Script;
   let managerTls: RpcTls;
   let workerTls: RpcTls;
+  let otherTls: RpcTls;
   let server: RpcServer;
   /** Two addresses where nothing listens. */
   let deadAddrs: string[];
@@ -64,10 +65,10 @@ void describe('AgentSession', { timeout: 30_000 }, () => {
     clock.advance(Math.max(0, next - clock.now()));
   };
 
-  const start = (managers: string[], extra: { statusIntervalMs?: number } = {}): AgentSession => {
+  const start = (managers: string[], extra: { statusIntervalMs?: number; tls?: () => RpcTls } = {}): AgentSession => {
     const agent = new AgentSession({
       managers,
-      tls: workerTls,
+      tls: extra.tls ?? workerTls,
       nodeId: 'w1',
       description: aDescription('w1'),
       clock,
@@ -84,6 +85,8 @@ void describe('AgentSession', { timeout: 30_000 }, () => {
     const pki = await makePki();
     managerTls = await pki.node('m1', 'manager');
     workerTls = await pki.node('w1', 'worker');
+    // Stands for a renewed certificate; another CN, so the server can tell which one a session came with.
+    otherTls = await pki.node('w1-renewed', 'worker');
     let n = 0;
     server = await startRpcServer({
       listen: '127.0.0.1:0',
@@ -95,7 +98,7 @@ void describe('AgentSession', { timeout: 30_000 }, () => {
           decode: (b) => b,
           handler: async (_req, out, ctx) => {
             const id = `s${++n}`;
-            script.sessions.push({ at: clock.now(), id });
+            script.sessions.push({ at: clock.now(), id, node: ctx.peer.nodeId });
             await out.write({ sessionId: id, heartbeatPeriodMs: 1000, managers: [] });
             await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
           },
@@ -189,6 +192,24 @@ void describe('AgentSession', { timeout: 30_000 }, () => {
     await tick();
     const second = await eventually('a second session', () => script.sessions[1]);
     await eventually('the agent on the second session', () => (agent.sessionId === second.id ? true : undefined));
+    stops.at(-1)?.abort();
+  });
+
+  void it('asks a tls function again for each new session: a renewed certificate is used from the next one', async () => {
+    let current = workerTls;
+    const agent = start([server.addr], { tls: () => current });
+    await eventually('the session', () => agent.sessionId);
+    current = otherTls;
+    script.replyPeriodMs = undefined;
+    await tick();
+    await eventually('the backoff after the session dropped', () => (agent.state === 'backoff' ? true : undefined));
+    script.replyPeriodMs = 1000;
+    await tick();
+    await eventually('a second session', () => script.sessions[1]);
+    assert.deepEqual(
+      script.sessions.map((x) => x.node),
+      ['w1', 'w1-renewed'],
+    );
     stops.at(-1)?.abort();
   });
 

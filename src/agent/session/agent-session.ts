@@ -16,6 +16,7 @@ import {
   type StatusRequest,
   type TaskStatusUpdate,
 } from '../../rpc/index.js';
+import { Notifier } from '../../lib/notifier.js';
 import { AssignmentQueue } from './assignment-queue.js';
 import { Backoff } from './backoff.js';
 import { StatusReporter } from './status-reporter.js';
@@ -23,8 +24,8 @@ import { StatusReporter } from './status-reporter.js';
 export interface AgentSessionOptions {
   /** Managers' swarm addresses (`host:port`), tried in turn. The dispatcher's list is added to them. */
   managers: readonly string[];
-  /** This node's certificate and key, and the cluster root. */
-  tls: RpcTls;
+  /** This node's certificate and key, and the cluster root; a function is asked again for every new session (renewal). */
+  tls: RpcTls | (() => RpcTls);
   /** This node's ID (the CN of its certificate); for logs. */
   nodeId: string;
   /** Sent when each session opens; a function is asked again every time. */
@@ -60,6 +61,8 @@ export class AgentSession {
   private readonly log: Logger;
   private known: string[];
   private live: Live | undefined;
+  /** Notified when a session opens. */
+  private readonly liveChanged = new Notifier();
   private phase: 'idle' | 'connecting' | 'connected' | 'backoff' = 'idle';
 
   constructor(private readonly o: AgentSessionOptions) {
@@ -75,6 +78,19 @@ export class AgentSession {
   /** The current session's ID, if one is open. */
   get sessionId(): string | undefined {
     return this.live?.sessionId;
+  }
+
+  /**
+   * The open session (its rpc client, ID, and a signal that aborts when it ends), waiting until one is open;
+   * undefined once `signal` aborts. For streams that live with the session (src/agent/logs).
+   */
+  async liveSession(signal: AbortSignal): Promise<{ client: RpcClient; sessionId: string; signal: AbortSignal } | undefined> {
+    while (!signal.aborted) {
+      const live = this.live;
+      if (live !== undefined && !live.signal.aborted) return live;
+      await this.liveChanged.wait(signal);
+    }
+    return undefined;
   }
 
   /**
@@ -144,6 +160,7 @@ export class AgentSession {
       this.learn(first.managers);
       const live: Live = { client, sessionId: first.sessionId, signal: ended.signal };
       this.live = live;
+      this.liveChanged.notify();
       this.phase = 'connected';
       this.log.info({ manager: address, session: live.sessionId, periodMs: first.heartbeatPeriodMs }, 'session established');
       const end = (e?: unknown): void => {
@@ -275,5 +292,8 @@ export class AgentSession {
 
 /** A refusal of the request itself: sending it again would not help. */
 function refused(e: unknown): boolean {
-  return isShoalError(e, 'InvalidArgument') || (isShoalError(e, 'FailedPrecondition') && e.code !== 'rpc.permission_denied');
+  return (
+    isShoalError(e, 'InvalidArgument') ||
+    (isShoalError(e, 'FailedPrecondition') && !['rpc.permission_denied', 'rpc.node_revoked', 'rpc.unauthenticated'].includes(e.code))
+  );
 }

@@ -145,7 +145,7 @@ if (skip) {
       executor: s.executor,
       image: images!.ref,
       programs,
-      missingImage: { ref: '127.0.0.1:9/shoal-missing/none', error: 'No such image: 127.0.0.1:9/shoal-missing/none:latest' },
+      missingImage: { ref: '127.0.0.1:9/shoal-missing/none', error: /^No such image: 127\.0\.0\.1:9\/shoal-missing\/none:latest \(pulling it failed: registry ping: .+\)$/ },
       exists: async (task) => s.inspect(task) !== undefined,
       running: async (task) => s.inspect(task)?.State.Running === true,
       settle: (p, what) => within(p, what, 30_000),

@@ -2,8 +2,10 @@
  * The real Executor: each task's container runs through ContainerService (docker's container model over the
  * Runtime port), so `docker ps` shows task containers as docker does, named `<service>.<slot>.<taskID>` and labelled
  * `com.docker.swarm.*`. Behaves like docker's swarm executor (daemon/cluster/executor/container):
- * - prepare: pulls the image when it is missing (a failed pull is only logged: the create then fails with docker's
- *   "No such image: x:latest"), then creates the container;
+ * - prepare: pulls the image when it is missing, with the credentials the service was given (`X-Registry-Auth`,
+ *   kept in `ContainerSpec.PullOptions`; without them the daemon's own docker config is used); a failed pull is
+ *   only logged, and the create then fails with docker's "No such image: x:latest", followed by why the pull failed;
+ *   then creates the container;
  * - start: starts it ("starting container failed: ..." on error); a container that has already run is not started again;
  * - health: polls the container's health (ContainerService runs the checks);
  * - shutdown: stops it with the spec's StopSignal and StopGracePeriod; remove: force-removes it with its volumes.
@@ -16,6 +18,7 @@ import type { ContainerService } from '../containers/service.js';
 import type { AgentTask, ContainerStatus, Controller, EngineDescription, ExitResult, Executor, HealthVerdict } from '../exec/controller.js';
 import type { NetworkHost } from '../exec/network.js';
 import type { ImageStore } from '../runtime/images/index.js';
+import { decodeRegistryAuth } from '../runtime/images/auth-header.js';
 import { taskFilesFor } from '../containers/task-files.js';
 import { containerName, containerSpecOf, createBody, stopGraceSeconds } from './container-config.js';
 import { taskNetworkOf } from './task-network.js';
@@ -86,13 +89,16 @@ class ContainerController implements Controller {
     signal.throwIfAborted();
     if (this.find()) return;
     const body = this.body();
+    let pullError: string | undefined;
     if (!(await this.o.images.resolve(body.Image))) {
+      const auth = decodeRegistryAuth(containerSpecOf(this.task).PullOptions?.RegistryAuth);
       try {
-        this.log.info({ image: body.Image }, 'pulling the image of a task');
-        await this.o.images.pull(body.Image, { signal });
+        this.log.info({ image: body.Image, withCredentials: auth !== undefined }, 'pulling the image of a task');
+        await this.o.images.pull(body.Image, { signal, ...(auth !== undefined ? { auth } : {}) });
       } catch (e) {
         signal.throwIfAborted();
-        this.log.warn({ image: body.Image, err: message(e) }, 'pulling the image failed');
+        pullError = message(e);
+        this.log.warn({ image: body.Image, err: pullError }, 'pulling the image failed');
       }
     }
     signal.throwIfAborted();
@@ -100,7 +106,14 @@ class ContainerController implements Controller {
     const files = taskFilesFor(containerSpecOf(this.task), this.task.Payloads);
     const net = taskNetworkOf(this.task);
     if (net.ingressPorts.length > 0 && this.o.network !== undefined) await this.o.network.reserveIngress(net.ingressPorts);
-    await this.o.containers.create(body, this.name, { files, network: { endpoints: net.endpoints, hostPorts: net.hostPorts } });
+    try {
+      await this.o.containers.create(body, this.name, { files, network: { endpoints: net.endpoints, hostPorts: net.hostPorts } });
+    } catch (e) {
+      if (pullError !== undefined && isShoalError(e, 'NotFound') && e.code === 'image.not_found') {
+        throw new Error(`${e.message} (pulling it failed: ${pullError})`, { cause: e });
+      }
+      throw e;
+    }
   }
 
   async start(signal: AbortSignal): Promise<void> {

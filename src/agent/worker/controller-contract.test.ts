@@ -67,7 +67,7 @@ controllerContract('container executor on the fake runtime', async () => {
     image: images.ref,
     programs: fakePrograms,
     // A loopback registry that refuses connections: the pull fails at once, the create then says what docker says.
-    missingImage: { ref: '127.0.0.1:9/shoal-missing/none', error: 'No such image: 127.0.0.1:9/shoal-missing/none:latest' },
+    missingImage: { ref: '127.0.0.1:9/shoal-missing/none', error: /^No such image: 127\.0\.0\.1:9\/shoal-missing\/none:latest \(pulling it failed: registry ping: .+\)$/ },
     exists: async (task) => inspect(task) !== undefined,
     running: async (task) => inspect(task)?.State.Running === true,
     settle: (p, what) => settleOnFakeClock(h.clock, p, what),

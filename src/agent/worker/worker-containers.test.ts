@@ -196,7 +196,7 @@ describe('worker on ContainerService (fake runtime)', () => {
     const t = anAgentTask('127.0.0.1:9/shoal-missing/none', { Command: ['fake'], Args: ['sleep'] });
     n.agent.worker.apply({ type: 'complete', tasks: [t] });
     await n.until(() => stateOf(n, t) === 'rejected', 'rejected');
-    assert.equal(n.agent.worker.status(t.ID)!.Err, 'No such image: 127.0.0.1:9/shoal-missing/none:latest');
+    assert.equal(n.agent.worker.status(t.ID)!.Err, 'No such image: 127.0.0.1:9/shoal-missing/none:latest (pulling it failed: registry ping: Get "http://127.0.0.1:9/v2/": bad port)');
     assert.equal(n.container(t), undefined);
     assert.ok(n.logs.some((l) => l.msg === 'pulling the image failed'), 'the pull failure is logged');
   });

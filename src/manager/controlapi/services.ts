@@ -4,7 +4,8 @@
  * `rollback=previous`) and remove. Validate, then transact.
  *
  * What this file writes (docs/design/services.md): `Spec`, `PreviousSpec`, `SpecVersion`, the initial `Endpoint`,
- * `JobStatus` of jobs, and `UpdateStatus` (reset on update; `rollback_started` on a manual rollback). Everything
+ * `JobStatus` of jobs, and `UpdateStatus` (reset on update; `rollback_started` on a manual rollback). The
+ * `X-Registry-Auth` of a create or update goes into the spec, out of sight of the API (registry-auth.ts). Everything
  * else belongs to the orchestrators and the allocator; removing a service leaves its tasks to the orchestrators
  * (they set them to desired `remove`).
  *
@@ -34,6 +35,7 @@ import type { Random } from '../../lib/random.js';
 import { storeErrorCodes } from '../../store/core/errors.js';
 import type { ReadTx } from '../../store/core/tables.js';
 import type { ControlDeps } from './deps.js';
+import { hideRegistryAuth, keptRegistryAuth, withRegistryAuth } from './registry-auth.js';
 
 export const SERVICE_FILTERS = ['id', 'name', 'label', 'mode', 'runtime'] as const;
 
@@ -41,10 +43,13 @@ type ServiceStatus = NonNullable<Service['ServiceStatus']>;
 
 // ------------------------------------------------------------------ presentation
 
-/** The API view of a stored service: docker's key order, `Endpoint` always present, no internal `SpecVersion`. */
+/**
+ * The API view of a stored service: docker's key order, `Endpoint` always present, no internal `SpecVersion`, no
+ * registry credentials.
+ */
 export function publicService(s: Service): Service {
-  const out: Service = { ID: s.ID, Version: s.Version, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, Spec: s.Spec };
-  if (s.PreviousSpec !== undefined) out.PreviousSpec = s.PreviousSpec;
+  const out: Service = { ID: s.ID, Version: s.Version, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, Spec: hideRegistryAuth(s.Spec) };
+  if (s.PreviousSpec !== undefined) out.PreviousSpec = hideRegistryAuth(s.PreviousSpec);
   out.Endpoint = s.Endpoint ?? { Spec: {} };
   if (s.UpdateStatus !== undefined) out.UpdateStatus = s.UpdateStatus;
   if (s.ServiceStatus !== undefined) out.ServiceStatus = s.ServiceStatus;
@@ -165,13 +170,13 @@ export interface CreateServiceResult {
 }
 
 /** `POST /services/create`: a new service from an untrusted spec. An unnamed service gets a random name. */
-export async function createService(deps: ControlDeps, input: unknown): Promise<CreateServiceResult> {
+export async function createService(deps: ControlDeps, input: unknown, opts: { registryAuth?: string | undefined } = {}): Promise<CreateServiceResult> {
   const given = inputName(input);
   let name = given ?? '';
   const { result } = await commit(() => name, () =>
     deps.store.update(async (tx) => {
       name = given ?? (await randomName(tx, deps.random));
-      const spec = parseServiceSpec(given === undefined && isRecord(input) ? { ...input, Name: name } : input);
+      const spec = withRegistryAuth(parseServiceSpec(given === undefined && isRecord(input) ? { ...input, Name: name } : input), opts.registryAuth);
       await resolveNetworks(tx, spec);
       await checkReferences(tx, spec);
       checkPortConflicts(await tx.list('services'), spec, undefined);
@@ -296,6 +301,10 @@ export interface UpdateServiceInput {
   spec: unknown;
   /** `rollback=previous`: go back to `PreviousSpec`. */
   rollback?: boolean;
+  /** The `X-Registry-Auth` header: the credentials the tasks pull with (registry-auth.ts). */
+  registryAuth?: string | undefined;
+  /** Without the header: keep the credentials of the current spec (default) or of the previous one. */
+  registryAuthFrom?: 'spec' | 'previous-spec';
 }
 
 /**
@@ -314,7 +323,8 @@ export async function updateService(deps: ControlDeps, ref: string, input: Updat
       if (name !== undefined) checkServiceName(name);
       throw rpcError('InvalidArgument', 'Unimplemented', 'service.rename', 'renaming services is not supported');
     }
-    const spec = parseServiceSpec(input.spec);
+    const given = input.registryAuth !== undefined && input.registryAuth !== '' ? input.registryAuth : keptRegistryAuth(current, input.registryAuthFrom);
+    const spec = withRegistryAuth(parseServiceSpec(input.spec), given);
     if (serviceModeName(spec.Mode) !== serviceModeName(current.Spec.Mode)) {
       throw rpcError('InvalidArgument', 'Unimplemented', 'service.mode_change', 'service mode change is not allowed');
     }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isShoalError } from '../../api/errors.js';
 import { initializedControl } from '../../../test/builders/control.js';
-import { getCluster, publicSwarm, updateSwarm } from './swarm.js';
+import { checkDataPathPort, getCluster, publicSwarm, updateSwarm } from './swarm.js';
 
 describe('controlapi swarm', () => {
   it('init stores the cluster with defaults, tokens and a leader manager node', async () => {
@@ -71,5 +71,17 @@ describe('controlapi swarm', () => {
       );
     }
     assert.equal((await getCluster(deps)).Version.Index, c0.Version.Index);
+  });
+});
+
+describe('controlapi swarm: the data path port', () => {
+  it('takes 1024–49151 (0 is the default 4789) and refuses the swarm listen port', () => {
+    checkDataPathPort(0, 2377);
+    checkDataPathPort(1024, 2377);
+    checkDataPathPort(49151, 2377);
+    for (const bad of [1023, 49152, 65535]) {
+      assert.throws(() => checkDataPathPort(bad, 2377), (e: unknown) => isShoalError(e, 'InvalidArgument') && /^DataPathPort: the data path port must be within the range 1024 to 49151/.test(e.message));
+    }
+    assert.throws(() => checkDataPathPort(2377, 2377), (e: unknown) => isShoalError(e, 'InvalidArgument') && /^DataPathPort: 2377 is the swarm listen port/.test(e.message));
   });
 });

@@ -23,12 +23,39 @@ export interface InitClusterInput {
   nodeAddr: string;
   defaultAddrPool?: string[];
   subnetSize?: number;
+  /** `--data-path-port`: 1024–49151 and not the swarm listen port; 0 or absent: 4789. */
   dataPathPort?: number;
+  /** The swarm listen port, which the data path port may not take. */
+  listenPort?: number;
+  /** `--data-path-addr` (an IP): kept on the node, never rendered. */
+  dataPathAddr?: string;
   availability?: 'active' | 'pause' | 'drain';
+}
+
+/** The data path (VXLAN) UDP port range docker accepts. */
+export const DATA_PATH_PORT_MIN = 1024;
+export const DATA_PATH_PORT_MAX = 49151;
+
+/** Checks `--data-path-port` (0: the default): in range, and not the swarm listen port. */
+export function checkDataPathPort(port: number, listenPort: number | undefined): void {
+  if (port === 0) return;
+  if (!Number.isInteger(port) || port < DATA_PATH_PORT_MIN || port > DATA_PATH_PORT_MAX) {
+    throw invalidArgument(
+      'swarm.data_path_port',
+      `DataPathPort: the data path port must be within the range ${DATA_PATH_PORT_MIN} to ${DATA_PATH_PORT_MAX}, got ${port}`,
+    );
+  }
+  if (port === listenPort) {
+    throw invalidArgument(
+      'swarm.data_path_port',
+      `DataPathPort: ${port} is the swarm listen port; the data path needs a port of its own`,
+    );
+  }
 }
 
 export async function initCluster(deps: ControlDeps, input: InitClusterInput): Promise<{ cluster: Cluster; node: Node }> {
   const spec = mergeSwarmSpec(defaultSwarmSpec(), input.spec);
+  checkDataPathPort(input.dataPathPort ?? 0, input.listenPort);
   const now = rfc3339Nano(deps.clock.now());
   const workerSecret = deps.pki.newTokenSecret();
   const managerSecret = deps.pki.newTokenSecret();
@@ -62,6 +89,7 @@ export async function initCluster(deps: ControlDeps, input: InitClusterInput): P
     Description: input.description,
     Status: { State: 'ready', Addr: input.nodeAddr },
     ManagerStatus: { Leader: true, Reachability: 'reachable', Addr: input.advertiseAddr },
+    ...(input.dataPathAddr !== undefined && input.dataPathAddr !== '' ? { DataPathAddr: input.dataPathAddr } : {}),
   };
   // The routing mesh's network (networks.ts): the first block of the configured pool, in the init transaction.
   const ingress = ingressNetwork(newId(deps.random), now, cluster);

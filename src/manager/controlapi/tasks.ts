@@ -19,6 +19,7 @@ import { resolveRef, specNameGetters } from '../../api/resolve.js';
 import { isTaskState } from '../../api/task-state.js';
 import type { Service, Task } from '../../api/types.js';
 import type { ControlDeps } from './deps.js';
+import { hideTaskRegistryAuth } from './registry-auth.js';
 import { getNode } from './nodes.js';
 
 export const TASK_FILTERS = ['name', 'id', 'label', 'service', 'node', 'desired-state', '_up-to-date', 'runtime'] as const;
@@ -30,12 +31,12 @@ export function taskName(t: Task, serviceName: string): string {
   return `${serviceName}.${slot}.${t.ID}`;
 }
 
-/** The API view of a stored task: docker's key order, no internal `SpecVersion`. */
+/** The API view of a stored task: docker's key order, no internal `SpecVersion`, no registry credentials. */
 export function publicTask(t: Task): Task {
   const out: Task = { ID: t.ID, Version: t.Version, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt } as Task;
   if (t.Name !== undefined && t.Name !== '') out.Name = t.Name;
   out.Labels = t.Labels ?? {};
-  out.Spec = t.Spec;
+  out.Spec = hideTaskRegistryAuth(t.Spec);
   out.ServiceID = t.ServiceID;
   if (t.Slot !== undefined && t.Slot !== 0) out.Slot = t.Slot;
   if (t.NodeID !== undefined && t.NodeID !== '') out.NodeID = t.NodeID;

@@ -299,7 +299,7 @@ void describe('Dispatcher', () => {
       tx.update('tasks', { ...t5, NodeID: 'w2', Status: status('assigned') });
     });
     const tasksOnly = (): AssignmentMessage[] => a.messages.filter((m) => m.type !== 'networks');
-    assert.deepEqual(a.messages[1], { type: 'networks', view: { networks: [] } }, 'the network view follows the complete set');
+    assert.deepEqual(a.messages[1], { type: 'networks', view: { dataPathPort: 4789, nodeAddr: '10.0.0.5', networks: [] } }, 'the network view follows the complete set');
     const inc = await eventually('an incremental change', () => tasksOnly()[1]);
     assert.deepEqual(inc.type === 'incremental' ? inc.changes.map((c) => [c.action, c.task.ID, c.task.Status.State]) : [], [
       ['update', 't4', 'assigned'],

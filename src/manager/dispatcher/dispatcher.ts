@@ -116,6 +116,20 @@ export class Dispatcher {
     return this.current?.periodMs ?? this.o.heartbeatPeriodMs;
   }
 
+  /**
+   * For streams that live with a session (the log broker's, src/manager/logbroker): the signal of the node's
+   * current session `sessionId`, which aborts when it ends. Throws `dispatcher.session_invalid` for any other ID, and
+   * `dispatcher.stopped` while the dispatcher does not run.
+   */
+  liveSession(nodeId: string, sessionId: string): AbortSignal {
+    return this.running().sessions.current(nodeId, sessionId).signal;
+  }
+
+  /** Whether the node has a session, or is expected back within its grace after this dispatcher started. */
+  isConnected(nodeId: string): boolean {
+    return this.current?.sessions.has(nodeId) ?? false;
+  }
+
   routes(): RpcRoute[] {
     return [
       streamRoute<SessionRequest, SessionMessage>({
@@ -170,7 +184,7 @@ export class Dispatcher {
       ]);
       for (const c of clusters) this.followCluster(r, c);
       r.index.load(tasks);
-      r.views.load(services, networks, tasks);
+      r.views.load(services, networks, tasks, nodes, clusters);
       for (const n of nodes) r.nodes.set(n.ID, n);
       r.refreshManagers();
       const deadline = clock.now() + r.graceMs;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Network, Service, Task } from '../../api/types.js';
+import type { Cluster, Network, Node, Service, Task } from '../../api/types.js';
 import type { TaskStateName } from '../../api/task-state.js';
-import { NetworkViews } from './network-views.js';
+import { dataPathAddrOf, NetworkViews } from './network-views.js';
 
 const T0 = '2026-01-01T00:00:00Z';
 const net = (id: string, name: string, subnet: string, ingress = false): Network => ({
@@ -79,5 +79,87 @@ describe('NetworkViews', () => {
     assert.equal(v.viewFor('n1').networks.length, 0, 'a task being shut down no longer holds its network on the node');
     assert.equal(v.apply('nodes', 'update', {}), false);
     assert.equal(v.apply('services', 'remove', svc('s1', 'web', [])), true);
+  });
+
+  const node = (id: string, addr: string, state: Node['Status']['State'] = 'ready', dataPathAddr?: string): Node =>
+    ({
+      ID: id, Version: { Index: 1 }, CreatedAt: T0, UpdatedAt: T0,
+      Spec: { Role: 'worker', Availability: 'active', Labels: {} },
+      Description: { Hostname: id },
+      Status: { State: state, Addr: addr },
+      ...(dataPathAddr !== undefined ? { DataPathAddr: dataPathAddr } : {}),
+    }) as unknown as Node;
+  const withAddrs = (n: Network, addrs: Record<string, string>): Network => ({ ...n, NodeAddrs: addrs });
+
+  it('lists peers: the other nodes that have the network (ingress: every node not down), at their data path address', () => {
+    const f = withAddrs(front, { n1: '10.0.1.250/24', n2: '10.0.1.251/24' });
+    const i = withAddrs(ingress, { n1: '10.0.0.250/24', n2: '10.0.0.251/24', n3: '10.0.0.252/24' });
+    const v = new NetworkViews();
+    v.load(
+      [svc('s1', 'web', ['netfront'], { vips: { netfront: '10.0.1.2/24' } }), svc('s2', 'db', ['netback'])],
+      [f, back, i],
+      [
+        task('t1', 's1', 'n1', 'running', 'running', [[f, '10.0.1.5/24']], 1),
+        task('t2', 's1', 'n2', 'running', 'running', [[f, '10.0.1.6/24']], 2),
+        task('t3', 's2', 'n2', 'running', 'running', [[back, '10.0.2.5/24']], 1),
+        // A task that has ended does not hold its network on n3.
+        task('t4', 's1', 'n3', 'complete', 'shutdown', [[f, '10.0.1.7/24']], 3),
+        task('t5', 's1', 'n4', 'running', 'running', [[f, '10.0.1.8/24']], 4),
+      ],
+      [node('n1', '192.0.2.1'), node('n2', '::ffff:192.0.2.2', 'ready', '198.51.100.2'), node('n3', '192.0.2.3', 'unknown'), node('n4', '192.0.2.4', 'down'), node('n5', '')],
+      [{ DataPathPort: 4800 } as Cluster],
+    );
+    const n1 = v.viewFor('n1');
+    assert.equal(n1.dataPathPort, 4800);
+    assert.equal(n1.nodeAddr, '192.0.2.1');
+    const byName = new Map(n1.networks.map((e) => [e.network.Name, e.peers]));
+    assert.deepEqual(byName.get('front'), [{ nodeId: 'n2', addr: '198.51.100.2', lbAddr: '10.0.1.251/24' }], 'n4 is down; n3 has no live task on front');
+    assert.deepEqual(byName.get('ingress'), [
+      { nodeId: 'n2', addr: '198.51.100.2', lbAddr: '10.0.0.251/24' },
+      { nodeId: 'n3', addr: '192.0.2.3', lbAddr: '10.0.0.252/24' },
+    ], 'every node not down (n5 has no address)');
+    assert.equal(byName.has('back'), false);
+    const n2 = v.viewFor('n2');
+    assert.equal(n2.nodeAddr, '198.51.100.2');
+    assert.deepEqual(n2.networks.find((e) => e.network.Name === 'back')?.peers, [], 'only n2 has back');
+    assert.deepEqual(n2.networks.find((e) => e.network.Name === 'front')?.peers, [{ nodeId: 'n1', addr: '192.0.2.1', lbAddr: '10.0.1.250/24' }]);
+    assert.equal(v.viewFor('n5').nodeAddr, undefined);
+  });
+
+  it('attached containers make their node a peer and carry their node ID', () => {
+    const f: Network = { ...withAddrs(front, {}), Attachable: true, Attachments: { c1: { NodeID: 'n2', Name: 'box', Addr: '10.0.1.9/24' } } };
+    const v = new NetworkViews();
+    v.load([], [f], [task('t1', 's1', 'n1', 'running', 'running', [[f, '10.0.1.5/24']])], [node('n1', '192.0.2.1'), node('n2', '192.0.2.2')]);
+    const e = v.viewFor('n1').networks.find((x) => x.network.Name === 'front');
+    assert.deepEqual(e?.peers, [{ nodeId: 'n2', addr: '192.0.2.2' }]);
+    assert.deepEqual(e?.containers, [{ name: 'box', aliases: [], addr: '10.0.1.9', nodeId: 'n2' }]);
+  });
+
+  it('node and cluster events change views only when what they carry does', () => {
+    const v = new NetworkViews();
+    v.load([], [ingress], [], [node('n1', '192.0.2.1')]);
+    assert.equal(v.viewFor('n1').dataPathPort, 4789, 'the default without a cluster object');
+    assert.equal(v.apply('nodes', 'create', { ...node('n2', '192.0.2.2'), Version: { Index: 2 } }), true);
+    assert.deepEqual(v.viewFor('n1').networks[0]?.peers?.map((p) => p.nodeId), ['n2']);
+    assert.equal(v.apply('nodes', 'update', { ...node('n2', '192.0.2.2'), Version: { Index: 3 }, Description: { Hostname: 'other' } }), false, 'a description change is no view change');
+    assert.equal(v.apply('nodes', 'update', { ...node('n2', '192.0.2.2', 'down'), Version: { Index: 4 } }), true);
+    assert.deepEqual(v.viewFor('n1').networks[0]?.peers, []);
+    assert.equal(v.apply('nodes', 'update', { ...node('n2', '192.0.2.9'), Version: { Index: 3 } }), false, 'an older version is ignored');
+    assert.equal(v.apply('nodes', 'update', { ...node('n2', '192.0.2.9'), Version: { Index: 5 } }), true);
+    assert.deepEqual(v.viewFor('n1').networks[0]?.peers, [{ nodeId: 'n2', addr: '192.0.2.9' }]);
+    assert.equal(v.apply('nodes', 'remove', node('n2', '192.0.2.9')), true);
+    assert.deepEqual(v.viewFor('n1').networks[0]?.peers, []);
+    assert.equal(v.apply('cluster', 'update', { DataPathPort: 4789 }), false);
+    assert.equal(v.apply('cluster', 'update', { DataPathPort: 5000 }), true);
+    assert.equal(v.viewFor('n1').dataPathPort, 5000);
+  });
+
+  it('dataPathAddrOf: DataPathAddr first, IPv4-mapped unwrapped, nothing for a non-IPv4 address', () => {
+    assert.equal(dataPathAddrOf(node('a', '192.0.2.1', 'ready', '198.51.100.1')), '198.51.100.1');
+    assert.equal(dataPathAddrOf(node('a', '::ffff:192.0.2.1')), '192.0.2.1');
+    assert.equal(dataPathAddrOf(node('a', 'fe80::1')), undefined);
+    assert.equal(dataPathAddrOf(node('a', '')), undefined);
+    assert.equal(dataPathAddrOf(node('a', '0.0.0.0')), undefined);
+    assert.equal(dataPathAddrOf(node('a', '300.1.1.1')), undefined);
   });
 });

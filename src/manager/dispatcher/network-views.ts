@@ -1,12 +1,18 @@
 /**
  * The per-node network views (src/api/network-view.ts), kept from the store's watch. A node sees every network
- * one of its live tasks is attached to, plus `ingress` (the mesh answers on every node). On each network, a
- * service lists only its tasks that run with desired state running: a task whose desired state leaves `running`
- * drops out of DNS and the load balancers at once, on every node, before its agent stops it.
+ * one of its live tasks (or attached containers) is on, plus `ingress` (the mesh answers on every node). On each
+ * network, a service lists only its tasks that run with desired state running: a task whose desired state leaves
+ * `running` drops out of DNS and the load balancers at once, on every node, before its agent stops it.
+ *
+ * The overlay data path (docs/design/cluster.md): each entry lists its `peers`, the other nodes that are not down
+ * and have the network in their own view (every such node for `ingress`), at their data path address
+ * (`Node.DataPathAddr`, else `Node.Status.Addr`) with their LB address on the network; the view carries the
+ * cluster's `DataPathPort` and this node's own data path address. A node without an IPv4 address is no peer.
  */
 import { TaskState } from '../../api/task-state.js';
-import type { NetworkViewEntry, NetworkViewService, NodeNetworkView } from '../../api/network-view.js';
-import type { Network, Service, Task } from '../../api/types.js';
+import { DEFAULT_DATA_PATH_PORT } from '../../api/network-view.js';
+import type { NetworkViewEntry, NetworkViewPeer, NetworkViewService, NodeNetworkView } from '../../api/network-view.js';
+import type { Cluster, Network, Node, Service, Task } from '../../api/types.js';
 
 const stripPrefix = (cidr: string): string => cidr.split('/')[0] ?? cidr;
 
@@ -17,6 +23,24 @@ function live(t: Task): boolean {
 
 function serving(t: Task): boolean {
   return t.Status.State === 'running' && t.DesiredState === 'running';
+}
+
+/**
+ * A node's data path IP: `DataPathAddr` (set at join/init) else the address its session comes from; an
+ * IPv4-mapped IPv6 address is unwrapped; anything that is not a dotted IPv4 address gives undefined.
+ */
+export function dataPathAddrOf(n: Node): string | undefined {
+  const chosen = n.DataPathAddr !== undefined && n.DataPathAddr !== '' ? n.DataPathAddr : n.Status.Addr;
+  const ip = chosen.startsWith('::ffff:') ? chosen.slice(7) : chosen;
+  const octets = ip.split('.');
+  if (octets.length !== 4 || !octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)) return undefined;
+  if (ip === '0.0.0.0') return undefined;
+  return ip;
+}
+
+/** What of a node the views depend on: a change elsewhere (description, heartbeat-driven writes) is no view change. */
+function nodeKey(n: Node | undefined): string {
+  return n === undefined ? '' : `${n.Status.State === 'down' ? 'down' : 'up'} ${dataPathAddrOf(n) ?? ''}`;
 }
 
 function attachmentsOf(s: Service): { Target: string; Aliases?: string[] }[] {
@@ -36,11 +60,22 @@ export class NetworkViews {
   readonly services = new Map<string, Service>();
   readonly networks = new Map<string, Network>();
   readonly tasks = new Map<string, Task>();
+  readonly nodes = new Map<string, Node>();
+  /** `Cluster.DataPathPort` (VXLAN UDP port). */
+  dataPathPort = DEFAULT_DATA_PATH_PORT;
 
-  load(services: readonly Service[], networks: readonly Network[], tasks: readonly Task[]): void {
+  load(
+    services: readonly Service[],
+    networks: readonly Network[],
+    tasks: readonly Task[],
+    nodes: readonly Node[] = [],
+    clusters: readonly Cluster[] = [],
+  ): void {
     for (const s of services) this.services.set(s.ID, s);
     for (const n of networks) this.networks.set(n.Id, n);
     for (const t of tasks) this.tasks.set(t.ID, t);
+    for (const n of nodes) this.nodes.set(n.ID, n);
+    for (const c of clusters) this.followCluster(c);
   }
 
   /** Applies one store event; true when it may change some node's view. */
@@ -48,10 +83,26 @@ export class NetworkViews {
     if (kind === 'services') return put(this.services, (object as Service).ID, object as Service, action);
     if (kind === 'networks') return put(this.networks, (object as Network).Id, object as Network, action);
     if (kind === 'tasks') return put(this.tasks, (object as Task).ID, object as Task, action);
+    if (kind === 'nodes') {
+      const n = object as Partial<Node>;
+      if (typeof n.ID !== 'string' || n.Status === undefined) return false;
+      const before = nodeKey(this.nodes.get(n.ID));
+      put(this.nodes, n.ID, n as Node, action);
+      return nodeKey(this.nodes.get(n.ID)) !== before;
+    }
+    if (kind === 'cluster' && action !== 'remove') return this.followCluster(object as Cluster);
     return false;
   }
 
-  viewFor(nodeId: string): NodeNetworkView {
+  private followCluster(c: Cluster): boolean {
+    const port = Number.isInteger(c.DataPathPort) && c.DataPathPort > 0 ? c.DataPathPort : DEFAULT_DATA_PATH_PORT;
+    if (port === this.dataPathPort) return false;
+    this.dataPathPort = port;
+    return true;
+  }
+
+  /** The networks a node has in its view (ingress is added by the caller). */
+  private wantedBy(nodeId: string): Set<string> {
     const wanted = new Set<string>();
     for (const t of this.tasks.values()) {
       if (t.NodeID !== nodeId || !live(t)) continue;
@@ -60,6 +111,36 @@ export class NetworkViews {
     for (const n of this.networks.values()) {
       if (n.Ingress || Object.values(n.Attachments ?? {}).some((a) => a.NodeID === nodeId)) wanted.add(n.Id);
     }
+    return wanted;
+  }
+
+  /** Per network, the nodes (not down, with a data path address) that have it in their view. */
+  private holders(): Map<string, Set<string>> {
+    const up = (id: string): boolean => {
+      const n = this.nodes.get(id);
+      return n !== undefined && n.Status.State !== 'down' && dataPathAddrOf(n) !== undefined;
+    };
+    const by = new Map<string, Set<string>>();
+    const add = (networkId: string, nodeId: string | undefined): void => {
+      if (nodeId === undefined || nodeId === '' || !up(nodeId)) return;
+      let s = by.get(networkId);
+      if (s === undefined) by.set(networkId, (s = new Set<string>()));
+      s.add(nodeId);
+    };
+    for (const t of this.tasks.values()) {
+      if (!live(t)) continue;
+      for (const a of t.NetworksAttachments ?? []) add(a.Network.Id, t.NodeID);
+    }
+    for (const n of this.networks.values()) {
+      for (const a of Object.values(n.Attachments ?? {})) add(n.Id, a.NodeID);
+      if (n.Ingress) for (const id of this.nodes.keys()) add(n.Id, id);
+    }
+    return by;
+  }
+
+  viewFor(nodeId: string): NodeNetworkView {
+    const wanted = this.wantedBy(nodeId);
+    const holders = this.holders();
 
     const byNetwork = new Map<string, NetworkViewService[]>();
     const servicesOn = (id: string): NetworkViewService[] => {
@@ -104,14 +185,33 @@ export class NetworkViews {
       const entry: NetworkViewEntry = { network: shown, services };
       const containers = Object.values(attachments ?? {})
         .filter((a) => a.Addr !== undefined)
-        .map((a) => ({ name: a.Name, aliases: [...(a.Aliases ?? [])], addr: stripPrefix(a.Addr ?? '') }))
+        .map((a) => ({ name: a.Name, aliases: [...(a.Aliases ?? [])], addr: stripPrefix(a.Addr ?? ''), ...(a.NodeID ? { nodeId: a.NodeID } : {}) }))
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       if (containers.length > 0) entry.containers = containers;
       const nodeAddr = network.NodeAddrs?.[nodeId];
       if (nodeAddr !== undefined) entry.nodeAddr = nodeAddr;
+      entry.peers = this.peersOn(network, holders.get(id), nodeId);
       networks.push(entry);
     }
-    return { networks };
+    const view: NodeNetworkView = { dataPathPort: this.dataPathPort, networks };
+    const self = this.nodes.get(nodeId);
+    const addr = self === undefined ? undefined : dataPathAddrOf(self);
+    if (addr !== undefined) view.nodeAddr = addr;
+    return view;
+  }
+
+  private peersOn(network: Network, holders: Set<string> | undefined, self: string): NetworkViewPeer[] {
+    const peers: NetworkViewPeer[] = [];
+    for (const id of [...(holders ?? [])].sort()) {
+      const node = this.nodes.get(id);
+      const addr = node === undefined ? undefined : dataPathAddrOf(node);
+      if (id === self || addr === undefined) continue;
+      const peer: NetworkViewPeer = { nodeId: id, addr };
+      const lbAddr = network.NodeAddrs?.[id];
+      if (lbAddr !== undefined) peer.lbAddr = lbAddr;
+      peers.push(peer);
+    }
+    return peers;
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import type { ContainerInspect, ContainerSummary } from '../../api/container.js';
 import type { Filters } from '../../api/filters.js';
+import type { NetworkConnectRequest, NetworkDisconnectRequest } from '../../api/local-network.js';
 import type { Config, Network, Node, Secret, Service, Swarm, Task } from '../../api/types.js';
 
 export interface SwarmUpdateRequest {
@@ -55,6 +56,16 @@ export interface ContainerBackend {
   execStart(id: string): Promise<{ tty: boolean; streams: ProcessStreams }>;
   execResize(id: string, rows: number, cols: number): void;
   execInspect(id: string): Record<string, unknown>;
+  /**
+   * `POST /networks/{id}/connect`, the network resolved by the route (`GET /networks/{id}`'s lookup): puts the
+   * container on it with docker's rules (a local network, or an attachable swarm one). Absent: the route answers 503.
+   */
+  networkConnect?(network: Network, req: NetworkConnectRequest): Promise<void>;
+  /**
+   * `POST /networks/{id}/disconnect`. `network` is undefined when no network answers to `ref` any more and the
+   * request has `Force` (docker then drops the container's endpoint of that name).
+   */
+  networkDisconnect?(network: Network | undefined, ref: string, req: NetworkDisconnectRequest): Promise<void>;
 }
 
 export interface ImageBackend {

@@ -109,31 +109,46 @@ export async function ensureVolumes(client: EngineClient, project: ComposeProjec
   }
 }
 
+const pullFailed = (service: string, image: string, e: unknown): string => `service "${service}": pulling image ${image} failed: ${e instanceof Error ? e.message : String(e)}`;
+
 /** Pulls an image (progress drained), refusing with a message that names the service. */
 export async function pull(ctx: CliContext, client: EngineClient, service: string, image: string): Promise<void> {
   try {
     await pullImage(client, parseNormalizedNamed(image), { env: ctx.env });
   } catch (e) {
-    throw new CliError(`service "${service}": pulling image ${image} failed: ${e instanceof Error ? e.message : String(e)}`);
+    throw new CliError(pullFailed(service, image, e));
   }
 }
 
-/** Pulls the images that are not there yet (`up`): a service whose image is missing and cannot be pulled fails. */
+/**
+ * Pulls the images that are not there yet (`up`), each once. Every image is tried: one that cannot be pulled gets
+ * ` ✘ Image <image>  Error`, and then `up` fails with one line per service that uses it, naming the service, the
+ * image and the registry's reason (before any container is made, so a re-run after the fix starts clean).
+ */
 export async function ensureImages(ctx: CliContext, client: EngineClient, project: ComposeProject, services: readonly string[], progress: Progress): Promise<void> {
-  const seen = new Set<string>();
+  const users = new Map<string, string[]>();
   for (const name of services) {
     const image = project.services[name]?.image;
-    if (image === undefined || seen.has(image)) continue;
-    seen.add(image);
+    if (image !== undefined) users.set(image, [...(users.get(image) ?? []), name]);
+  }
+  const failures: string[] = [];
+  for (const [image, names] of users) {
     try {
       await imageInspect(client, image);
       continue;
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
-    await pull(ctx, client, name, image);
+    try {
+      await pullImage(client, parseNormalizedNamed(image), { env: ctx.env });
+    } catch (e) {
+      progress.failed('Image', image, 'Error');
+      for (const n of names) failures.push(pullFailed(n, image, e));
+      continue;
+    }
     progress.done('Image', image, 'Pulled');
   }
+  if (failures.length > 0) throw new CliError(failures.join('\n'));
 }
 
 export interface StateView {

@@ -4,13 +4,15 @@
  * matches, recreated when it changed) in `depends_on` order and started, each service only once its dependencies
  * meet their condition (started, healthy, completed successfully). With -d it returns once started (with --wait:
  * once every container is running, or healthy when it has a healthcheck); without -d it follows every container's
- * logs, prefixed, until they all stop or Ctrl-C (which stops them).
+ * logs, prefixed, until they all stop or Ctrl-C (which stops them). A service on several networks is created on
+ * the first and connected to the others before it starts (`POST /networks/{id}/connect`).
  */
 import type { Command } from 'commander';
 import { isShoalError } from '../../../api/errors.js';
 import type { ContainerSummary } from '../../../client/container-types.js';
 import { containerRemove, containerStart, containerStop } from '../../../client/containers.js';
 import type { EngineClient } from '../../../client/index.js';
+import { networkConnect } from '../../../client/networks.js';
 import {
   containerBody,
   containerName,
@@ -70,7 +72,11 @@ function withDependencies(project: ComposeProject, names: readonly string[]): Se
   return out;
 }
 
-/** Whether the daemon has `POST /networks/{id}/connect` (an unknown route answers 404 "page not found"). */
+/**
+ * Whether the daemon has `POST /networks/{id}/connect` (an unknown route answers 404 "page not found"; Shoal's
+ * answers an empty body with 400). Asked once, before anything is made, only when a service is on several
+ * networks: a daemon from before the route refuses the project up front instead of leaving half of it.
+ */
 async function supportsConnect(client: EngineClient): Promise<boolean> {
   try {
     await client.request('POST', '/networks/shoal-compose-probe/connect', { body: {} });
@@ -80,6 +86,11 @@ async function supportsConnect(client: EngineClient): Promise<boolean> {
   }
 }
 
+/**
+ * Creates one container: on the service's first network through the create body, then connected to the others
+ * before it starts (as docker compose does), each with the service name and its aliases on that network. A failed
+ * connect removes the container again.
+ */
 async function createOne(client: EngineClient, loaded: LoadedProject, service: ComposeService, n: number): Promise<string> {
   const { project } = loaded;
   const name = containerName(project.name, service.name, n);
@@ -87,14 +98,9 @@ async function createOne(client: EngineClient, loaded: LoadedProject, service: C
   const created = await client.request<{ Id: string }>('POST', '/containers/create', { query: { name }, body });
   for (const net of extraNetworks(project, service)) {
     try {
-      await client.request('POST', `/networks/${encodeURIComponent(net.name)}/connect`, { body: { Container: created.Id, EndpointConfig: { Aliases: net.aliases } } });
+      await networkConnect(client, net.name, created.Id, { aliases: net.aliases });
     } catch (e) {
       await containerRemove(client, created.Id, { force: true }).catch(() => undefined);
-      if (isShoalError(e, 'NotFound') && /page not found/i.test(e.message)) {
-        throw new CliError(
-          `service "${service.name}" is on ${Object.keys(service.networks).length} networks, but this daemon cannot connect a container to a second network (POST /networks/{id}/connect): give the service one network`,
-        );
-      }
       throw e;
     }
   }
@@ -172,9 +178,10 @@ export async function run(ctx: CliContext, client: EngineClient, loaded: LoadedP
     }
   }
 
+  // Images first, as docker compose does: an image that cannot be pulled leaves no network or volume behind.
+  await ensureImages(ctx, client, project, targets, progress);
   await ensureNetworks(client, project, progress);
   await ensureVolumes(client, project, progress);
-  await ensureImages(ctx, client, project, targets, progress);
 
   const placed = new Map<string, Placed[]>();
   for (const s of targets) {

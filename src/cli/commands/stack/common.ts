@@ -69,8 +69,8 @@ export function processComposeHost(env: Readonly<Record<string, string | undefin
   };
 }
 
-/** loader.LoadComposefile: the -c files in order (`-` = stdin), the working dir that of the first file. */
-export function loadComposeFiles(host: ComposeHost, files: readonly string[], projectName?: string): ComposeProject {
+/** The -c files in order (`-` = stdin), read. */
+export function readComposeFiles(host: ComposeHost, files: readonly string[]): { path: string; content: string }[] {
   if (files.length === 0) throw new CliError('Specify a Compose file (with --compose-file)');
   const loaded: { path: string; content: string }[] = [];
   for (const f of files) {
@@ -83,6 +83,14 @@ export function loadComposeFiles(host: ComposeHost, files: readonly string[], pr
     if (content === undefined) throw new CliError(`open ${path}: no such file or directory`);
     loaded.push({ path, content });
   }
+  return loaded;
+}
+
+/**
+ * loader.LoadComposefile: the -c files in order (`-` = stdin), the working dir that of the first file. `loaded`:
+ * the files already read by readComposeFiles (stdin can be read only once).
+ */
+export function loadComposeFiles(host: ComposeHost, files: readonly string[], projectName?: string, loaded = readComposeFiles(host, files)): ComposeProject {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(host.env)) if (v !== undefined) env[k] = v;
   const first = files[0] === '-' ? host.cwd() : dirname(loaded[0]?.path ?? host.cwd());

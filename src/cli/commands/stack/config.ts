@@ -1,15 +1,33 @@
 /**
  * `stack config -c FILE [-c FILE...]`: the merged, interpolated model as YAML, the way `docker stack config`
- * prints its compose types (yaml.v3, 2-space indent): keys in compose spelling, empty values left out, durations as
- * Go durations (`1m30s`), memory as a byte count, cpus as a decimal string, networks without aliases as `null`.
+ * prints its compose types (yaml.v3, 2-space indent): `version` first (the first file's, else the docker CLI's
+ * latest, "3.13"), keys in compose spelling, empty values left out, durations as Go durations (`1m30s`), memory as a
+ * byte count, cpus as a decimal string, networks without aliases as `null`, a ulimit with soft = hard as one number.
+ * Strings are quoted as yaml.v3 quotes them: double quotes for what would read back as another type in YAML 1.2 or
+ * 1.1 (`"0.5"`, `"true"`, `"y"`, `"1:20"`, `""`), single quotes where a plain scalar cannot be written (`'nginx:'`).
+ *
+ * Where the normalized model no longer knows what the file said, defaults are left out: a secret's or config's
+ * `target` (`/run/secrets/<source>`, `/<source>`), `uid`/`gid` "0" and `mode` 0444 (docker prints them only when
+ * the file gives them). A port's `host_ip` is dropped with docker's warning (a swarm service listens on every
+ * address). Top-level `x-` extensions are printed last, as docker prints them: the first file's only, interpolated.
+ * Known differences that remain: a long-syntax port without `protocol` shows `protocol: tcp`, a default written out
+ * (`mode: 0444`, `uid: "0"`) is left out, a relative secret/config target shows its absolute form, and a service's
+ * own `x-` keys are not shown (the model does not keep them).
  */
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
+import { dirname } from 'node:path';
+import { Document, isScalar, parseDocument, visit } from 'yaml';
 import type { ComposeFileObject, ComposeNetwork, ComposeProject, ComposeService, ComposeVolume, UpdateConfigModel } from '../../../compose/model/types.js';
 import type { CliContext } from '../../context.js';
+import { interpolateTree, parseEnvFile } from '../../../compose/model/interpolate.js';
+import { parseYaml } from '../../../compose/model/node.js';
+import type { Node } from '../../../compose/model/node.js';
 import { collect } from '../../options.js';
-import { loadComposeFiles, processComposeHost } from './common.js';
+import { loadComposeFiles, processComposeHost, readComposeFiles } from './common.js';
 import type { ComposeHost } from './common.js';
+
+/** What `docker stack config` prints as `version` when the first file has none (docker CLI 28's latest schema). */
+export const DEFAULT_VERSION = '3.13';
 
 type Y = Record<string, unknown>;
 
@@ -112,7 +130,7 @@ function service(s: ComposeService): Y {
   put(o, 'cap_add', s.cap_add);
   put(o, 'cap_drop', s.cap_drop);
   put(o, 'command', s.command);
-  put(o, 'configs', s.configs.map((c) => ({ source: c.source, target: c.target, uid: c.uid, gid: c.gid, mode: c.mode })));
+  put(o, 'configs', s.configs.map((c) => fileReference(c, `/${c.source}`)));
   put(o, 'deploy', deploy(s));
   put(o, 'dns', s.dns);
   put(o, 'entrypoint', s.entrypoint);
@@ -143,7 +161,6 @@ function service(s: ComposeService): Y {
     'ports',
     s.ports.map((p) => {
       const q: Y = { mode: p.mode };
-      put(q, 'host_ip', p.host_ip);
       q.target = p.target;
       put(q, 'published', p.published);
       q.protocol = p.protocol;
@@ -152,12 +169,14 @@ function service(s: ComposeService): Y {
   );
   put(o, 'read_only', s.read_only);
   put(o, 'restart', s.restart);
-  put(o, 'secrets', s.secrets.map((c) => ({ source: c.source, target: c.target, uid: c.uid, gid: c.gid, mode: c.mode })));
+  put(o, 'secrets', s.secrets.map((c) => fileReference(c, `/run/secrets/${c.source}`)));
   put(o, 'stop_grace_period', s.stop_grace_period !== undefined ? goDuration(s.stop_grace_period) : undefined);
   put(o, 'stop_signal', s.stop_signal);
   put(o, 'sysctls', sortedObject(s.sysctls));
   put(o, 'tmpfs', s.tmpfs);
-  put(o, 'ulimits', sortedObject(s.ulimits));
+  const ulimits: Y = {};
+  for (const [k, u] of Object.entries(s.ulimits)) ulimits[k] = u.soft === u.hard ? u.soft : { soft: u.soft, hard: u.hard };
+  put(o, 'ulimits', sortedObject(ulimits));
   put(o, 'user', s.user);
   put(
     o,
@@ -210,9 +229,92 @@ function fileObject(project: ComposeProject, key: string, f: ComposeFileObject):
   return o;
 }
 
-/** The project as docker's `stack config` YAML. */
-export function projectYaml(project: ComposeProject): string {
-  const doc: Y = {};
+/** A secret/config reference with what the model filled in by default left out. */
+function fileReference(r: ComposeService['secrets'][number], defaultTarget: string): Y {
+  const o: Y = { source: r.source };
+  if (r.target !== defaultTarget) o.target = r.target;
+  if (r.uid !== '0') o.uid = r.uid;
+  if (r.gid !== '0') o.gid = r.gid;
+  if (r.mode !== 0o444) o.mode = r.mode;
+  return o;
+}
+
+/** docker's warning for a port's host IP, which a swarm service ignores. */
+export function hostIpWarnings(project: ComposeProject): string[] {
+  const out: string[] = [];
+  for (const k of Object.keys(project.services).sort()) {
+    for (const p of project.services[k]?.ports ?? []) {
+      if (p.host_ip === undefined || p.host_ip === '') continue;
+      const spec = `${p.host_ip}:${p.published !== undefined ? `${p.published}:` : ':'}${p.target}${p.protocol === 'udp' ? '/udp' : ''}`;
+      out.push(`ignoring IP-address (${spec}) service will listen on '0.0.0.0'`);
+    }
+  }
+  return out;
+}
+
+/** Whether a plain scalar `s` would read back as something other than a string, in YAML 1.2 or 1.1. */
+function readsAsOtherType(s: string): boolean {
+  if (s === '') return true;
+  for (const version of ['1.1', '1.2'] as const) {
+    const d = parseDocument(s, { version });
+    const c = d.contents;
+    if (d.errors.length === 0 && isScalar(c) && c.anchor === undefined && c.tag === undefined && typeof c.value !== 'string') return true;
+  }
+  return false;
+}
+
+/** YAML text the way yaml.v3 (the docker CLI's encoder) writes it. */
+export function goYaml(value: unknown): string {
+  const doc = new Document(value);
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && readsAsOtherType(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ indent: 2, lineWidth: 0, nullStr: 'null', singleQuote: true });
+}
+
+/** A located tree as plain data, map keys sorted (Go's maps print that way). */
+function plain(n: Node): unknown {
+  if (n.kind === 'scalar') return n.value;
+  if (n.kind === 'seq') return n.items.map(plain);
+  const out: Y = {};
+  for (const k of [...n.entries.keys()].sort()) out[k] = plain((n.entries.get(k) as { value: Node }).value);
+  return out;
+}
+
+/**
+ * The top-level `x-` keys of a compose file's text, interpolated with `env` over the `.env` of `workingDir` (as
+ * the loader does), in key order.
+ */
+export function fileExtensions(file: { path: string; content: string }, workingDir: string, host: Pick<ComposeHost, 'readFile'>, env: Readonly<Record<string, string | undefined>>): Y {
+  const tree = parseYaml(file.content, file.path, workingDir);
+  if (tree.kind !== 'map') return {};
+  const own = (n: string): string | undefined => (Object.hasOwn(env, n) ? env[n] : undefined);
+  const dotenv = new Map<string, string>();
+  const envPath = `${workingDir}/.env`;
+  const text = host.readFile(envPath);
+  if (text !== undefined) {
+    for (const e of parseEnvFile(text, envPath, own)) {
+      const v = e.value ?? own(e.key);
+      if (v !== undefined) dotenv.set(e.key, v);
+    }
+  }
+  const out: Y = {};
+  for (const k of [...tree.entries.keys()].filter((x) => x.startsWith('x-')).sort()) {
+    const node = (tree.entries.get(k) as { value: Node }).value;
+    interpolateTree(node, k, (n) => own(n) ?? dotenv.get(n), () => undefined);
+    out[k] = plain(node);
+  }
+  return out;
+}
+
+/**
+ * The project as docker's `stack config` YAML; `version` is the first file's (DEFAULT_VERSION when it has none),
+ * `extensions` its top-level `x-` keys.
+ */
+export function projectYaml(project: ComposeProject, version = DEFAULT_VERSION, extensions: Y = {}): string {
+  const doc: Y = { version };
   const services: Y = {};
   for (const k of Object.keys(project.services).sort()) services[k] = service(project.services[k] as ComposeService);
   doc.services = services;
@@ -230,7 +332,14 @@ export function projectYaml(project: ComposeProject): string {
     }
     put(doc, name, out);
   }
-  return stringify(doc, { indent: 2, lineWidth: 0, nullStr: 'null' });
+  for (const [k, v] of Object.entries(extensions)) doc[k] = v;
+  return goYaml(doc);
+}
+
+/** The `version` of a compose file's text (as a string), or undefined. */
+export function fileVersion(content: string): string | undefined {
+  const v: unknown = parseDocument(content).get('version');
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
 }
 
 export interface ConfigOptions {
@@ -238,9 +347,12 @@ export interface ConfigOptions {
 }
 
 export function run(ctx: CliContext, o: ConfigOptions, host: ComposeHost = processComposeHost(ctx.env)): void {
-  const project = loadComposeFiles(host, o.composeFile ?? []);
-  for (const w of project.warnings) ctx.err.write(w + '\n');
-  ctx.out.write(projectYaml(project));
+  const files = readComposeFiles(host, o.composeFile ?? []);
+  const project = loadComposeFiles(host, o.composeFile ?? [], undefined, files);
+  for (const w of [...project.warnings, ...hostIpWarnings(project)]) ctx.err.write(w + '\n');
+  const first = files[0] ?? { path: '', content: '' };
+  const workingDir = o.composeFile?.[0] === '-' ? host.cwd() : dirname(first.path);
+  ctx.out.write(projectYaml(project, fileVersion(first.content) ?? DEFAULT_VERSION, fileExtensions(first, workingDir, host, host.env)));
 }
 
 export function register(parent: Command, ctx: CliContext): void {

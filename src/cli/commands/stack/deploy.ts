@@ -11,11 +11,17 @@
  *  4. secrets and configs: `GET /secrets/<name>` 404 → create (`Creating secret x`), 200 → update with the same data;
  *  5. services: created (`Creating service x`), or, unlike docker, updated only when the spec differs from the
  *     daemon's (`Updating service x (id: ID)`), keeping the current `ForceUpdate` and, for `--resolve-image
- *     changed|never` with an unchanged image, the current (digest-pinned) image; unlike docker, in `depends_on`
- *     order (compose/model/stack-order.ts): a new service is created after its dependencies and, for
- *     `service_healthy`/`service_completed_successfully`, once they got there (`Waiting for service x_db to be
- *     healthy before creating x_web`, dependencies.ts; `--dependency-timeout`, default 2m), in both --detach modes;
- *  6. `--detach=false`: waits until every service converged or one failed (wait.ts).
+ *     changed|never` with an unchanged image, the current (digest-pinned) image and its platforms (a failed lookup
+ *     with `always` leaves the image unpinned, with docker's warning, as docker does). `--with-registry-auth`
+ *     sends the `X-Registry-Auth` of the image's registry ($DOCKER_CONFIG/config.json) with every lookup, create
+ *     and update, and then updates every existing service, as docker does (the daemon never shows the credentials
+ *     it holds, so they cannot be compared; it restarts tasks only when the spec or the credentials changed).
+ *     Unlike docker, services are deployed in `depends_on` order (compose/model/stack-order.ts): a new service is
+ *     created after its dependencies and, for `service_healthy`/`service_completed_successfully`, once they got
+ *     there (`Waiting for service x_db to be healthy before creating x_web`, dependencies.ts;
+ *     `--dependency-timeout`, default 2m), in both --detach modes;
+ *  6. `--detach=false`: waits until every service converged or failed, and fails naming each service that failed,
+ *     with its task and reason (wait.ts); a redeploy after the cause is fixed converges.
  *
  * `--dry-run` reads the same state and prints `Would create ...`, `Would update ...`, `Would remove ...` and the
  * dependency waits (`Would wait for service ...`) in the order they would happen, changing nothing.
@@ -260,11 +266,20 @@ async function deployService(
   if (resolveImage === 'always' || (resolveImage === 'changed' && !sameImage)) {
     warnings = await resolveSpecImage(client, spec, { queryRegistry: true, registryAuth });
   } else {
-    if (sameImage && currentCs?.Image !== undefined) cs.Image = currentCs.Image;
+    if (sameImage && currentCs?.Image !== undefined) {
+      // the digest the last deploy resolved, and the platforms that came with it (docker drops those: an update)
+      cs.Image = currentCs.Image;
+      const platforms = current.Spec.TaskTemplate.Placement?.Platforms;
+      if (platforms !== undefined && platforms !== null && platforms.length > 0) {
+        spec.TaskTemplate.Placement ??= {};
+        spec.TaskTemplate.Placement.Platforms = platforms;
+      }
+    }
     warnings = await resolveSpecImage(client, spec, { queryRegistry: false, registryAuth });
   }
   spec.TaskTemplate.ForceUpdate = current.Spec.TaskTemplate.ForceUpdate ?? 0;
-  if (!specChanged(current.Spec, spec, networkNames)) return current.ID;
+  // The daemon keeps the credentials out of sight, so they cannot be compared: with them, the update always goes.
+  if (registryAuth === undefined && !specChanged(current.Spec, spec, networkNames)) return current.ID;
   ctx.out.write(`${dry ? 'Would update' : 'Updating'} service ${planned.name} (id: ${current.ID})\n`);
   if (dry) return current.ID;
   let res;

@@ -6,12 +6,14 @@
  *  - a service converged when as many up-to-date tasks run on active nodes as it wants (replicated: Replicas,
  *    global: ServiceStatus.DesiredTasks; jobs: completions) and no update is in progress;
  *  - it failed when an up-to-date task failed or was rejected (its `Status.Err` says why), or its update paused or
- *    rolled back; the wait then ends with an error naming the service, the task and the reason.
+ *    rolled back (`x_bad: failed: task x_bad.1 (id) was rejected: No such image: ...`); the others are still waited
+ *    for, and once every service converged or failed the wait ends with an error naming each failed service, its
+ *    task and the reason, one per line.
  *
  * Tasks that existed before the deploy are history and never count as a failure.
  * A line is printed per service whenever its count changes (`x_web: 3/5 running`), then `x_web: converged`.
  * (docker's own loop waits on the services one after another and never gives up on a failing task; this one
- * reports the first failure instead, so a broken deploy ends.)
+ * reports each failure instead, so a broken deploy ends and says which services did come up.)
  */
 import type { EngineClient } from '../../../client/index.js';
 import { nodeList, serviceList, taskList } from '../../../client/services.js';
@@ -66,8 +68,8 @@ export function serviceProgress(s: Service, tasks: readonly Task[], active: Read
 }
 
 /**
- * Waits for the services (by ID) of the stack; throws a CliError naming the first one that failed. Tasks in
- * `before` (IDs that existed before the deploy) are history: their failures do not count.
+ * Waits for the services (by ID) of the stack until each converged or failed; throws a CliError naming every one
+ * that failed. Tasks in `before` (IDs that existed before the deploy) are history: their failures do not count.
  */
 export async function waitOnStack(
   ctx: CliContext,
@@ -78,6 +80,7 @@ export async function waitOnStack(
   o: { quiet?: boolean; before?: ReadonlySet<string> } = {},
 ): Promise<void> {
   const pending = new Set(ids);
+  const failed: string[] = [];
   const shown = new Map<string, string>();
   const say = (line: string): void => {
     if (o.quiet !== true) ctx.out.write(line + '\n');
@@ -97,7 +100,12 @@ export async function waitOnStack(
         active,
         o.before,
       );
-      if (p.failure !== undefined) throw new CliError(`service ${name} failed: ${p.failure}`);
+      if (p.failure !== undefined) {
+        say(`${name}: failed: ${p.failure}`);
+        failed.push(`service ${name} failed: ${p.failure}`);
+        pending.delete(id);
+        continue;
+      }
       const line = `${name}: ${p.running}/${p.desired} ${s.Spec.Mode.ReplicatedJob || s.Spec.Mode.GlobalJob ? 'completed' : 'running'}`;
       if (shown.get(id) !== line) say(line);
       shown.set(id, line);
@@ -106,10 +114,11 @@ export async function waitOnStack(
         pending.delete(id);
       }
     }
-    if (pending.size === 0) return;
+    if (pending.size === 0) break;
     if (await env.pause(POLL_MS)) {
       say('Operation continuing in background.');
-      return;
+      break;
     }
   }
+  if (failed.length > 0) throw new CliError(failed.join('\n'));
 }

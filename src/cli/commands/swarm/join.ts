@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { EngineClient } from '../../../client/index.js';
 import type { CliContext } from '../../context.js';
+import { oneOf } from '../../options.js';
 
 export interface JoinOptions {
   remote: string;
@@ -33,6 +34,6 @@ export function register(parent: Command, ctx: CliContext): void {
     .option('--listen-addr <addr>', 'Listen address (format: "<ip|interface>[:port]")', '0.0.0.0:2377')
     .option('--advertise-addr <addr>', 'Advertised address (format: "<ip|interface>[:port]")')
     .option('--data-path-addr <addr>', 'Address or interface to use for data path traffic')
-    .option('--availability <state>', 'Availability of the node ("active", "pause", "drain")')
+    .option('--availability <state>', 'Availability of the node ("active", "pause", "drain")', oneOf(['active', 'pause', 'drain']))
     .action(async (remote: string, o: Omit<JoinOptions, 'remote'>) => run(ctx, await ctx.client(), { ...o, remote }));
 }
