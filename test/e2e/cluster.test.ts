@@ -2,7 +2,7 @@
  * End to end on a real 3-node lab (docs/design/cluster.md): network namespaces on a private bridge, a `shoal daemon`
  * each, node 1 the manager and nodes 2–3 joined as workers, driven with the unmodified docker CLI.
  *
- * Placement across nodes (spread, label constraints, global, drain), the overlay across nodes (ping, DNS, the VIP),
+ * Placement across nodes (spread, label constraints, spread preferences, global, drain), the overlay across nodes (ping, DNS, the VIP),
  * the routing mesh on every node's address, and failover: a partitioned node's tasks come back on the others, and
  * once it heals no duplicate is left. Timings are printed, not asserted (bench/cluster.ts measures them).
  */
@@ -76,6 +76,17 @@ describe('a 3-node cluster in a lab', { timeout: 600_000 }, () => {
     ok(await manager().docker('node', 'update', '--label-add', 'zone=blue', hostname(2)), 'label node 2');
     ok(await manager().docker('service', 'create', '-d', '--name', 'pinned', '--replicas', '3', '--constraint', 'node.labels.zone==blue', 'shoal-test/misbehave:1', 'sleep', '3600'), 'create pinned');
     assert.deepEqual(await converged('pinned', 3), [hostname(2), hostname(2), hostname(2)]);
+  });
+
+  it('a spread preference over a node label splits the tasks evenly between the label values', async () => {
+    ok(await manager().docker('node', 'update', '--label-add', 'rack=r1', hostname(1)), 'rack node 1');
+    ok(await manager().docker('node', 'update', '--label-add', 'rack=r1', hostname(2)), 'rack node 2');
+    ok(await manager().docker('node', 'update', '--label-add', 'rack=r2', hostname(3)), 'rack node 3');
+    ok(await manager().docker('service', 'create', '-d', '--name', 'racked', '--replicas', '4', '--placement-pref', 'spread=node.labels.rack', 'shoal-test/misbehave:1', 'sleep', '3600'), 'create racked');
+    const by = countBy(await converged('racked', 4));
+    assert.equal(by.get(hostname(3)), 2, `rack r2 (node 3 alone) gets half: ${JSON.stringify([...by])}`);
+    assert.equal((by.get(hostname(1)) ?? 0) + (by.get(hostname(2)) ?? 0), 2, 'rack r1 gets the other half');
+    ok(await manager().docker('service', 'rm', 'racked'), 'rm racked');
   });
 
   it('a global service runs one task on every node', async () => {
