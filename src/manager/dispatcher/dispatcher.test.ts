@@ -416,6 +416,27 @@ void describe('Dispatcher', () => {
     );
   });
 
+  void it('a shorter period takes hold at the next heartbeat: a node is down 3 new periods after it', async () => {
+    const cluster = { ID: 'c1', Version: { Index: 0 }, CreatedAt: T0, UpdatedAt: T0, Spec: { Dispatcher: { HeartbeatPeriod: 5e9 } } };
+    await store.update((tx) => tx.create('cluster', cluster as unknown as Cluster));
+    await start();
+    const s = await openSession('w1');
+    assert.deepEqual(await unary('/dispatcher/heartbeat', { sessionId: s.id }, ctx('w1')), { periodMs: 5000 });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const c = await store.view().get('cluster', 'c1');
+    assert.ok(c);
+    await store.update((tx) => tx.update('cluster', { ...c, Spec: { ...c.Spec, Dispatcher: { HeartbeatPeriod: 1e9 } } }));
+    await eventually('the new period', () => (dispatcher.heartbeatPeriodMs === 1000 ? true : undefined));
+    clock.advance(4000);
+    assert.deepEqual(await unary('/dispatcher/heartbeat', { sessionId: s.id }, ctx('w1')), { periodMs: 1000 });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    // The expiry timer was set for the old deadline (15 s after the first heartbeat); the new one is earlier.
+    clock.advance(3000);
+    await eventually('the node to go down 3 new periods after its last heartbeat', async () =>
+      (await node('w1')).Status.State === 'down' ? true : undefined,
+    );
+  });
+
   void it('stopping ends every session and refuses new calls', async () => {
     await start();
     const s = await openSession('w1');

@@ -312,7 +312,11 @@ export class Dispatcher {
   private heartbeat(req: HeartbeatRequest, ctx: RpcContext): HeartbeatResponse {
     const r = this.running();
     const s = r.sessions.current(ctx.peer.nodeId, req.sessionId);
-    s.expiresAt = this.o.clock.now() + r.graceMs;
+    const expiresAt = this.o.clock.now() + r.graceMs;
+    const earlier = expiresAt < s.expiresAt;
+    s.expiresAt = expiresAt;
+    // After the period shrank, the deadline moves earlier than the one the expiry loop sleeps until: wake it.
+    if (earlier) r.sessions.deadlinesChanged.notify();
     return { periodMs: r.periodMs };
   }
 

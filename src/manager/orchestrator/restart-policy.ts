@@ -75,7 +75,7 @@ export function restartDelayMs(t: Task): number {
 
 /**
  * When a task held at READY may be released, given its slot. A restart waits its restart delay (none when the
- * task it replaces sat on a drained node, as in swarmkit), counted from when that task ended as swarmkit counts
+ * task it replaces sat on a drained node, as in swarmkit, or was still live when its node went down, unlike it), counted from when that task ended as swarmkit counts
  * it from the restart: the ended task's status time, or the replacement's creation if that is earlier (clock
  * skew) or the old task never reported an end (its node went down). Anything else (an update's stop-first task)
  * has no delay: it may go as soon as its predecessors have stopped, which the caller checks.
@@ -85,8 +85,11 @@ export function releaseTime(slot: readonly Task[], t: Task, nodes: ReadonlyMap<s
   if (prev === undefined || !isRestartOf(t, prev)) return Number.NEGATIVE_INFINITY;
   const prevNode = prev.NodeID === undefined ? undefined : nodes.get(prev.NodeID);
   if (prevNode?.Spec.Availability === 'drain') return Number.NEGATIVE_INFINITY;
-  const created = createdMs(t);
   const ended = hasEnded(prev) ? parseTime(prev.Status.Timestamp) : undefined;
+  // Its node went down while the task was still live: the node failed, not the task, so there is no crash loop to
+  // slow down. Unlike swarmkit (which waits the delay here too), the replacement starts at once.
+  if (ended === undefined && prevNode?.Status.State === 'down') return Number.NEGATIVE_INFINITY;
+  const created = createdMs(t);
   return Math.min(created, ended ?? created) + restartDelayMs(t);
 }
 

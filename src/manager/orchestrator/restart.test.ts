@@ -85,13 +85,18 @@ describe('restart supervisor core', () => {
     assert.equal(slotGaveUp([aTask('y', none, { slot: 1, state: 'shutdown', desired: 'shutdown' })], false, () => true), false);
   });
 
-  it('replaces tasks of down or drained nodes; waits for a drained task to stop, without the delay', () => {
+  it('replaces tasks of down or drained nodes without the delay; waits for a drained task to stop', () => {
     const svc = aService({ restart: { Delay: 5 * SECOND_NS } });
     const down = nodes(aNode('n1', { state: 'down' }), aNode('n2'));
     const onDown = aTask('t1', svc, { slot: 1, node: 'n1', state: 'running' });
     const r1 = superviseRestarts(svc, [onDown], ctx(T0 + 10, down));
     assert.equal(r1.plan.creates.length, 1);
-    assert.equal(r1.wakeAt, T0 + 5010, 'a down node does not wait for the stop, but the delay applies');
+    // The node failed, not the task: no restart delay (swarm waits it), and no wait for a stop that cannot come.
+    const repl1 = r1.plan.creates[0]!;
+    const released1 = superviseRestarts(svc, [{ ...onDown, DesiredState: 'shutdown' as const }, repl1], ctx(T0 + 10, down));
+    assert.equal(repl1.DesiredState, 'ready', 'created held at READY, like every restart');
+    assert.deepEqual(released1.plan.updates.map((t) => [t.ID, t.DesiredState]), [[repl1.ID, 'running']], 'and released at once');
+    assert.equal(released1.wakeAt, undefined);
 
     const drained = nodes(aNode('n1', { availability: 'drain' }), aNode('n2'));
     const onDrained = aTask('t1', svc, { slot: 1, node: 'n1', state: 'running' });
