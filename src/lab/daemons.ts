@@ -64,7 +64,8 @@ export function logTail(path: string, lines = 12): string {
   }
 }
 
-async function answers(socket: string): Promise<boolean> {
+/** Whether the daemon on `socket` answers `/_ping` within a second. */
+export async function answers(socket: string): Promise<boolean> {
   const client = createClient({ host: `unix://${socket}` });
   try {
     await client.ping(AbortSignal.timeout(1000));

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { notFound } from '../api/errors.js';
-import { createClient } from '../client/index.js';
+import { answers } from './daemons.js';
 import { cmdlineOf, isAlive } from './host.js';
 import { DEFAULT_BASES, DEFAULT_LAB_NAME, parseNodeRef, validateLabName, type LabBases } from './names.js';
 import { linkOperState, setLinkUp } from './network.js';
@@ -51,17 +51,6 @@ export function findNode(state: LabState, ref: string): LabNodeState {
   return node;
 }
 
-async function answers(socket: string): Promise<boolean> {
-  const client = createClient({ host: `unix://${socket}` });
-  try {
-    await client.ping(AbortSignal.timeout(1000));
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.close();
-  }
-}
 
 export async function nodeStatus(node: LabNodeState): Promise<NodeStatus> {
   if (node.pid === undefined || !isAlive(node.pid) || !cmdlineOf(node.pid).includes(node.execRoot)) return 'stopped';

@@ -215,32 +215,27 @@ class Server implements RpcServer {
         return;
       }
       const remoteAddress = plainIp(session?.socket.remoteAddress);
-      if (route.kind === 'public') {
-        const ctx: PublicRpcContext = { peer, remoteAddress, signal: call.signal };
-        let reply: unknown;
+      const reply = async (handle: () => unknown): Promise<void> => {
+        let value: unknown;
         try {
-          reply = await route.handle(body, ctx);
+          value = await handle();
         } catch (e) {
           this.logFailure(path, peer, e);
           this.sendError(stream, e);
           return;
         }
-        this.sendJson(stream, 200, reply ?? {});
-        return;
+        this.sendJson(stream, 200, value ?? {});
+      };
+      if (route.kind === 'public') {
+        const ctx: PublicRpcContext = { peer, remoteAddress, signal: call.signal };
+        const r = route;
+        return await reply(() => r.handle(body, ctx));
       }
       if (peer === undefined) return; // checked above; narrows the type
       const ctx: RpcContext = { peer, remoteAddress, signal: call.signal };
       if (route.kind === 'unary') {
-        let reply: unknown;
-        try {
-          reply = await route.handle(body, ctx);
-        } catch (e) {
-          this.logFailure(path, peer, e);
-          this.sendError(stream, e);
-          return;
-        }
-        this.sendJson(stream, 200, reply ?? {});
-        return;
+        const r = route;
+        return await reply(() => r.handle(body, ctx));
       }
       if (stream.destroyed) return;
       let trailers: Record<string, string> = { [STATUS_TRAILER]: 'ok' };
