@@ -29,6 +29,18 @@ export interface NetworkViewService {
   tasks: NetworkViewTask[];
 }
 
+/**
+ * A task on the network that is live on its node (state below `complete`) but in no service's `tasks`: starting,
+ * unhealthy, or draining (its desired state left `running`, its container not stopped yet). Other nodes still reach
+ * it over VXLAN (so its established connections keep working until it stops); DNS and the load balancers do not
+ * pick it for new ones.
+ */
+export interface NetworkViewEndpoint {
+  /** The task's address on this network, without the prefix length. */
+  addr: string;
+  nodeId: string;
+}
+
 /** Another node that has the network in its own view: where to send its tasks' frames over VXLAN. */
 export interface NetworkViewPeer {
   nodeId: string;
@@ -48,6 +60,12 @@ export interface NetworkViewEntry {
    * says where the container runs (so other nodes reach it over VXLAN).
    */
   containers?: { name: string; aliases: string[]; addr: string; nodeId?: string }[];
+  /**
+   * Reachable but not served: the live tasks on the network that no service's `tasks` lists (NetworkViewEndpoint),
+   * sorted by address. The overlay programs them with the served tasks; the ruleset and DNS ignore them. Absent
+   * when there are none.
+   */
+  unserved?: NetworkViewEndpoint[];
   /**
    * The other nodes that have this network (for `ingress`: every node that is not down), sorted by node ID. The
    * dispatcher always fills it; absent (local networks, a single node) is the same as none.

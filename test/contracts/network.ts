@@ -502,6 +502,28 @@ function overlayCases(withHarness: (fn: (h: NetworkHarness) => Promise<void>) =>
       assert.deepEqual(await probe.bridge(o.config.id), ['10.77.1.1/24', '10.77.1.2/32', '10.77.1.3/24']);
     }));
 
+  it('overlay: a task that drains (unserved) keeps its FDB and neighbour entries until it leaves the view', () =>
+    withHarness(async ({ host, probe }) => {
+      const o = anOverlay(1, 4105);
+      const peers = [{ nodeId: 'n2', addr: '192.0.2.2', lbAddr: '10.77.1.4/24' }];
+      const view = (tasks: ReturnType<typeof task>[], unserved: { addr: string; nodeId: string }[]): NodeNetworkView => ({
+        dataPathPort: 4789,
+        nodeAddr: '192.0.2.1',
+        networks: [{ network: o.stored, nodeAddr: '10.77.1.3/24', services: [{ id: 's1', name: 'web', aliases: [], mode: 'vip', vip: '10.77.1.2', ports: [], tasks }], unserved, peers }],
+      });
+      await host.applyView(view([task('t1', '10.77.1.10', 'n1'), task('t2', '10.77.1.11', 'n2')], []), 'n1');
+      const served = await probe.overlay(o.config.id);
+      assert.deepEqual(served?.fdb, [`${mac('10.77.1.11')} 192.0.2.2`, `${mac('10.77.1.4')} 192.0.2.2`].sort());
+      // t2 drains on n2: out of the service's tasks, in `unserved`; a task starting on n2 is there too.
+      await host.applyView(view([task('t1', '10.77.1.10', 'n1')], [{ addr: '10.77.1.11', nodeId: 'n2' }, { addr: '10.77.1.12', nodeId: 'n2' }]), 'n1');
+      const draining = await probe.overlay(o.config.id);
+      assert.deepEqual(draining?.fdb, [`${mac('10.77.1.11')} 192.0.2.2`, `${mac('10.77.1.12')} 192.0.2.2`, `${mac('10.77.1.4')} 192.0.2.2`].sort());
+      assert.deepEqual(draining?.neigh, [`10.77.1.11 ${mac('10.77.1.11')}`, `10.77.1.12 ${mac('10.77.1.12')}`, `10.77.1.4 ${mac('10.77.1.4')}`].sort());
+      // t2 stopped: it leaves the view, its entries go.
+      await host.applyView(view([task('t1', '10.77.1.10', 'n1')], [{ addr: '10.77.1.12', nodeId: 'n2' }]), 'n1');
+      assert.deepEqual((await probe.overlay(o.config.id))?.fdb, [`${mac('10.77.1.12')} 192.0.2.2`, `${mac('10.77.1.4')} 192.0.2.2`].sort());
+    }));
+
   it('overlay: a new data path port re-makes the device; the network leaving the view takes it and the bridge', () =>
     withHarness(async ({ host, probe }) => {
       const o = anOverlay(1, 4103);

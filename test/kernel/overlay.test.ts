@@ -9,8 +9,10 @@
  * - `ingress` (10.77.0.0/24, VNI 4300): service `api` publishing PORT → 80, with its only task on B.
  * Tasks are sandboxes the HostNetwork wires, each running busybox httpd answering its name. The checks: the probe
  * on A pings web.2 on B; the VIP from A reaches the tasks on all three nodes; PORT on A's (and C's) address reaches
- * the task on B; the VXLAN FDB holds exactly the programmed entries (nothing flooded or learned) after traffic; and
- * a view without B's task takes its FDB and neighbour entries away on the other nodes.
+ * the task on B; the VXLAN FDB holds exactly the programmed entries (nothing flooded or learned) after traffic; a
+ * task on B that starts draining (out of the service, still in the entry's `unserved`) keeps the TCP connections
+ * opened to it from A, directly and through the VIP, while new VIP connections avoid it; and a view without it (it
+ * stopped) takes its FDB and neighbour entries away on the other nodes, which cuts those connections.
  * Everything made (netns, links, processes, the exec roots) is removed in `after`, even on failure.
  */
 import assert from 'node:assert/strict';
@@ -30,10 +32,12 @@ import type { LogRecord } from '../../src/lib/logger.js';
 import { macForIp, parseIp } from '../../src/lib/cidr.js';
 import { NetworkViews } from '../../src/manager/dispatcher/network-views.js';
 import { must, NetLab, run } from './netlab.js';
-import type { HttpCounts } from './netlab.js';
+import type { HttpCounts, LabProcess } from './netlab.js';
 
 const T0 = '2026-01-01T00:00:00Z';
 const PORT = 20000 + Math.floor(Math.random() * 20000);
+/** The tcp-echo port of the web tasks (inside their sandboxes). */
+const ECHO_PORT = 7000;
 const NODES = ['a', 'b', 'c'] as const;
 type NodeName = (typeof NODES)[number];
 const UNDERLAY: Record<NodeName, string> = { a: '10.78.0.1', b: '10.78.0.2', c: '10.78.0.3' };
@@ -252,22 +256,57 @@ describe('overlay networks across nodes (VXLAN) in the kernel', () => {
     await assertProgrammed('c', INGRESS.Id, { '10.77.0.10': 'b', [lb('10.77.0', 'a')]: 'a', [lb('10.77.0', 'b')]: 'b' });
   });
 
-  it('a view without B\'s task takes its FDB and neighbour entries away; the VIP then answers from A and C only', async () => {
+  it('a task on B that starts draining keeps its connections from A (VIP and direct) until it stops; the VIP picks it no more', async () => {
+    const lb = (n: NodeName): string => `10.77.1.${250 + NODES.indexOf(n)}`;
+    for (const [t, name] of [[TASKS.web1, 'web1'], [TASKS.web2, 'web2'], [TASKS.web3, 'web3']] as const) await lab.pyServer(sandboxNs(t), 'tcp-echo', '0.0.0.0', ECHO_PORT, name);
+    // Two connections from the probe on A, opened while web.2 is served: one to its address, one through the VIP
+    // that landed on it (the VIP picks at random: bounded tries).
+    const direct = lab.hold(sandboxNs(TASKS.probe), addrOf(TASKS.web2), ECHO_PORT);
+    direct.write('x');
+    assert.equal(await direct.nextLine(), 'web2');
+    let viaVip: LabProcess | undefined;
+    for (let i = 0; i < 40 && viaVip === undefined; i++) {
+      const h = lab.hold(sandboxNs(TASKS.probe), '10.77.1.2', ECHO_PORT);
+      h.write('x');
+      if ((await h.nextLine()) === 'web2') viaVip = h;
+      else h.child.kill('SIGKILL');
+    }
+    assert.ok(viaVip, 'a VIP connection landed on web.2');
+
+    // web.2 drains: its desired state leaves running while it still runs on B.
     const spawnsBefore = records.filter((r) => r.msg === 'network view applied').length;
     assert.ok(views.apply('tasks', 'update', { ...TASKS.web2, Version: { Index: 2 }, DesiredState: 'shutdown' }));
+    const draining = views.viewFor('a').networks.find((e) => e.network.Id === FRONT.Id);
+    assert.deepEqual(draining?.services.find((x) => x.id === WEB.ID)?.tasks.map((t) => t.addr), ['10.77.1.10', '10.77.1.12'], 'out of the service');
+    assert.deepEqual(draining?.unserved, [{ addr: addrOf(TASKS.web2), nodeId: 'b' }], 'still reachable');
     await applyViews();
     assert.ok(records.filter((r) => r.msg === 'network view applied').length > spawnsBefore);
-    const lb = (n: NodeName): string => `10.77.1.${250 + NODES.indexOf(n)}`;
-    // A task whose desired state leaves running drops out of the view at once, on every node (as it drops out of
-    // DNS and the load balancers): B no longer has `front` in its view, so it is no peer and has no device.
+    // Nothing changes on the data path: B keeps its device and stays a peer of A and C.
+    await assertProgrammed('a', FRONT.Id, { '10.77.1.11': 'b', '10.77.1.12': 'c', [lb('b')]: 'b', [lb('c')]: 'c' });
+    await assertProgrammed('b', FRONT.Id, { '10.77.1.10': 'a', '10.77.1.20': 'a', '10.77.1.12': 'c', [lb('a')]: 'a', [lb('c')]: 'c' });
+    for (const h of [direct, viaVip]) {
+      for (let i = 0; i < 3; i++) {
+        h.write('x');
+        assert.equal(await h.nextLine(), 'web2', 'an established connection keeps exchanging data during the drain');
+      }
+    }
+    // New connections through the VIP avoid it.
+    spread(await lab.httpCount(sandboxNs(TASKS.probe), 'http://10.77.1.2/', 30), ['web1', 'web3'], 3);
+
+    // web.2 stops (its server is left running to show that the view alone cuts the path): it leaves every view.
+    assert.ok(views.apply('tasks', 'update', { ...TASKS.web2, Version: { Index: 3 }, DesiredState: 'shutdown', Status: { ...TASKS.web2.Status, State: 'shutdown' } }));
+    await applyViews();
     await assertProgrammed('a', FRONT.Id, { '10.77.1.12': 'c', [lb('c')]: 'c' });
     await assertProgrammed('c', FRONT.Id, { '10.77.1.10': 'a', '10.77.1.20': 'a', [lb('a')]: 'a' });
     const onB = await run('ip', ['-n', nodeNs.get('b') ?? '', 'link', 'show', 'dev', vxlanName(FRONT.Id)]);
     assert.notEqual(onB.code, 0, 'B has no front network in its view: its VXLAN device is gone');
-    assert.deepEqual(await neighOf('b', bridgeName(FRONT.Id)), [], 'B\'s bridge (kept for the draining sandbox) holds no remote neighbour');
-    spread(await lab.httpCount(sandboxNs(TASKS.probe), 'http://10.77.1.2/', 30), ['web1', 'web3'], 3);
-    // The task ends on B and its sandbox goes: the bridge goes with it.
-    assert.ok(views.apply('tasks', 'update', { ...TASKS.web2, Version: { Index: 3 }, DesiredState: 'shutdown', Status: { ...TASKS.web2.Status, State: 'shutdown' } }));
+    assert.deepEqual(await neighOf('b', bridgeName(FRONT.Id)), [], 'B\'s bridge (kept for the stopped sandbox) holds no remote neighbour');
+    // The held connections get no answer any more (netlab.py hold gives up after 5 s), and a new one finds nothing.
+    for (const h of [direct, viaVip]) h.write('x');
+    for (const h of [direct, viaVip]) await assert.rejects(h.nextLine(8000), /exited/, 'a connection to a task that stopped is cut');
+    const fresh = await lab.tcpSend(sandboxNs(TASKS.probe), addrOf(TASKS.web2), ECHO_PORT);
+    assert.ok(fresh.error === 'timeout' || fresh.error === 'OSError', `a new connection is unreachable: ${JSON.stringify(fresh)}`);
+    // Its sandbox goes: the bridge goes with it.
     await hosts.get('b')?.removeSandbox(TASKS.web2.ID);
     await applyViews();
     const bridgeOnB = await run('ip', ['-n', nodeNs.get('b') ?? '', 'link', 'show', 'dev', bridgeName(FRONT.Id)]);

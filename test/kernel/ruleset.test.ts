@@ -90,7 +90,7 @@ describe('node ruleset in the kernel (nft)', () => {
   it('(b) the ingress port answers from the node itself (127.0.0.1 and its own address) and from an external client', async () => {
     spread(await lab.httpCount(node, 'http://127.0.0.1:8080/', 60), ['t1', 't2', 't3'], 5);
     spread(await lab.httpCount(client, `http://${CLIENT_NODE_ADDR}:8080/`, 60), ['t1', 't2', 't3'], 5);
-    spread(await lab.httpCount(node, `http://${CLIENT_NODE_ADDR}:8080/`, 15), ['t1', 't2', 't3'], 1);
+    spread(await lab.httpCount(node, `http://${CLIENT_NODE_ADDR}:8080/`, 45), ['t1', 't2', 't3'], 1);
   });
 
   it('(c) a host-mode port maps to the one container, from outside and from the node', async () => {

@@ -11,7 +11,7 @@
  *   the adapter's records).
  * - `close` leaves kernel state in place (containers outlive the agent); `teardown` removes all of it.
  */
-export type { NetworkViewEntry, NetworkViewService, NetworkViewTask, NodeNetworkView } from '../../api/network-view.js';
+export type { NetworkViewEndpoint, NetworkViewEntry, NetworkViewService, NetworkViewTask, NodeNetworkView } from '../../api/network-view.js';
 import type { NetworkViewEntry, NodeNetworkView } from '../../api/network-view.js';
 
 /** A network as the agent wires it: from the stored `Network` (ID, name, IPAM config, Internal, Ingress, Options). */

@@ -69,6 +69,44 @@ describe('overlay planning', () => {
     assert.equal(overlayWants(noPort, 'n1')[0]?.port, 4789, 'no port in the view: 4789');
   });
 
+  it('entries come from the reachable endpoints: served tasks, unserved (draining, starting) ones, containers, LB addresses', () => {
+    const draining = view({
+      services: [{ id: 's', name: 'web', aliases: [], mode: 'vip', vip: '10.0.1.2', ports: [], tasks: [{ id: 't1', name: 'web.1.t1', addr: '10.0.1.5', nodeId: 'n1' }] }],
+      // 10.0.1.6 drains on n2; 10.0.1.8 is local (n1); 10.0.1.7 is on n9, no peer; 10.0.1.5 (served on n1) is also
+      // claimed by a stale endpoint on n2; 10.0.1.9 by one on n9 (no peer) before a container on n2.
+      unserved: [
+        { addr: '10.0.1.5', nodeId: 'n2' },
+        { addr: '10.0.1.6', nodeId: 'n2' },
+        { addr: '10.0.1.7', nodeId: 'n9' },
+        { addr: '10.0.1.8', nodeId: 'n1' },
+        { addr: '10.0.1.9', nodeId: 'n9' },
+      ],
+      containers: [{ name: 'box', aliases: [], addr: '10.0.1.9', nodeId: 'n2' }],
+    });
+    assert.deepEqual(overlayWants(draining, 'n1')[0]?.entries, [
+      { ip: '10.0.1.6', mac: '02:42:0a:00:01:06', dst: '192.0.2.2' },
+      { ip: '10.0.1.9', mac: '02:42:0a:00:01:09', dst: '192.0.2.2' },
+      { ip: '10.0.1.251', mac: '02:42:0a:00:01:fb', dst: '192.0.2.2' },
+    ], 'a served local address is not re-pointed at a peer by a stale unserved one; a node that is no peer claims nothing');
+    // The same task served or draining gives the same entries: the drain changes nothing on the data path.
+    const served = overlayWants(view(), 'n1')[0]?.entries;
+    const asUnserved = view({
+      services: [{ id: 's', name: 'web', aliases: [], mode: 'vip', vip: '10.0.1.2', ports: [], tasks: [] }],
+      unserved: [
+        { addr: '10.0.1.5', nodeId: 'n1' },
+        { addr: '10.0.1.6', nodeId: 'n2' },
+        { addr: '10.0.1.7', nodeId: 'n9' },
+      ],
+    });
+    assert.deepEqual(overlayWants(asUnserved, 'n1')[0]?.entries, served);
+    const plan = planOverlays(overlayWants(asUnserved, 'n1'), [bridgeLink, vxlanLink()], [...fdbOf('02:42:0a:00:01:06', '192.0.2.2'), ...fdbOf('02:42:0a:00:01:fb', '192.0.2.2')], [...neighOf('10.0.1.6', '02:42:0a:00:01:06'), ...neighOf('10.0.1.251', '02:42:0a:00:01:fb')], owner);
+    assert.deepEqual(plan, { before: [], after: [], fdb: [], deleted: [], created: [] }, 'a task starting to drain costs no kernel write');
+    // Once it is gone from the view (stopped), its entries go.
+    const gone = planOverlays(overlayWants(view({ services: [], unserved: [] }), 'n1'), [bridgeLink, vxlanLink()], [...fdbOf('02:42:0a:00:01:06', '192.0.2.2'), ...fdbOf('02:42:0a:00:01:fb', '192.0.2.2')], [...neighOf('10.0.1.6', '02:42:0a:00:01:06'), ...neighOf('10.0.1.251', '02:42:0a:00:01:fb')], owner);
+    assert.deepEqual(gone.fdb, ['fdb del 02:42:0a:00:01:06 dev shvaaaaaaaaa self', 'fdb del 02:42:0a:00:01:06 dev shvaaaaaaaaa master']);
+    assert.deepEqual(gone.after, ['neigh del 10.0.1.6 dev shvaaaaaaaaa', 'neigh del 10.0.1.6 dev shlaaaaaaaaa']);
+  });
+
   it('reads VNIs and MTUs', () => {
     assert.equal(vniOf({ 'com.docker.network.driver.overlay.vxlanid_list': '4097,4098' }), 4097);
     assert.equal(vniOf({ 'com.docker.network.driver.overlay.vxlanid_list': 'x' }), undefined);

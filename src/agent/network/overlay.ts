@@ -8,11 +8,12 @@
  *   flooding off: nothing is learned and nothing is flooded;
  * - the bridge's MAC is `02:42` + this node's LB address on the network, so every node derives a peer's (set on
  *   every swarm overlay's bridge, peers or not: `bridgeMacLines`);
- * - for every remote endpoint (tasks and attached containers on peers, and each peer's LB address), with
- *   mac = `02:42` + the IPv4 bytes: an FDB entry on the VXLAN device to the peer (`self permanent`), a static FDB
- *   entry on the bridge pointing at the VXLAN port (`master static`), and a permanent neighbour entry on the
- *   VXLAN device (answered by its ARP proxy to local containers) and on the bridge (the node's own traffic, e.g.
- *   VIP and ingress DNAT to a remote task);
+ * - for every remote endpoint a peer can be reached at: its tasks (served ones, and the entry's `unserved`: starting
+ *   and draining tasks, so a connection to a task outlives the start of its drain until the task stops), its
+ *   attached containers and its LB address; with mac = `02:42` + the IPv4 bytes: an FDB entry on the VXLAN device
+ *   to the peer (`self permanent`), a static FDB entry on the bridge pointing at the VXLAN port (`master static`),
+ *   and a permanent neighbour entry on the VXLAN device (answered by its ARP proxy to local containers) and on the
+ *   bridge (the node's own traffic, e.g. VIP and ingress DNAT to a remote task);
  * - entries no longer wanted are removed on every view; the device goes when the last peer or the network goes.
  * Container interfaces on swarm overlays (networks with a VNI) get MTU 1450; local bridges keep 1500.
  */
@@ -74,13 +75,19 @@ export function overlayWants(view: NodeNetworkView, nodeId: string): OverlayWant
     if (vni === undefined || peers.length === 0) continue;
     const dstOf = new Map(peers.map((p) => [p.nodeId, p.addr]));
     const entries = new Map<string, RemoteEntry>();
+    // The first endpoint on this node or a peer that claims an address has it (one on a node that is no peer, e.g.
+    // down, claims nothing).
+    const claimed = new Set<string>();
     const add = (ip: string, node: string | undefined): void => {
       const dst = node === undefined ? undefined : dstOf.get(node);
       const n = parseIp(ip);
-      if (dst === undefined || n === undefined || entries.has(ip)) return;
-      entries.set(ip, { ip, mac: macForIp(n), dst });
+      if (n === undefined || claimed.has(ip) || (dst === undefined && node !== nodeId)) return;
+      claimed.add(ip);
+      if (dst !== undefined) entries.set(ip, { ip, mac: macForIp(n), dst });
     };
+    // Served tasks first: an address a stale endpoint still claims goes to the one the load balancers use.
     for (const s of e.services) for (const t of s.tasks) add(t.addr, t.nodeId);
+    for (const u of e.unserved ?? []) add(u.addr, u.nodeId);
     for (const c of e.containers ?? []) add(c.addr, c.nodeId);
     for (const p of peers) if (p.lbAddr !== undefined) add(p.lbAddr.split('/')[0] ?? '', p.nodeId);
     const self = e.nodeAddr === undefined ? undefined : parseIp(e.nodeAddr.split('/')[0] ?? '');

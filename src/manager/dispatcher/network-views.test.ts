@@ -76,7 +76,9 @@ describe('NetworkViews', () => {
     assert.equal(v.apply('tasks', 'update', { ...t, Version: { Index: 4 }, DesiredState: 'shutdown' }), false, 'a replayed older event is ignored');
     assert.equal(v.viewFor('n1').networks[0]?.services[0]?.tasks.length, 1);
     assert.equal(v.apply('tasks', 'update', { ...t, Version: { Index: 6 }, DesiredState: 'shutdown' }), true);
-    assert.equal(v.viewFor('n1').networks.length, 0, 'a task being shut down no longer holds its network on the node');
+    assert.deepEqual(v.viewFor('n1').networks[0]?.services[0]?.tasks, [], 'a draining task is no longer served');
+    assert.equal(v.apply('tasks', 'update', { ...t, Version: { Index: 7 }, DesiredState: 'shutdown', Status: { ...t.Status, State: 'shutdown' } }), true);
+    assert.equal(v.viewFor('n1').networks.length, 0, 'a task that stopped no longer holds its network on the node');
     assert.equal(v.apply('nodes', 'update', {}), false);
     assert.equal(v.apply('services', 'remove', svc('s1', 'web', [])), true);
   });
@@ -152,6 +154,69 @@ describe('NetworkViews', () => {
     assert.equal(v.apply('cluster', 'update', { DataPathPort: 4789 }), false);
     assert.equal(v.apply('cluster', 'update', { DataPathPort: 5000 }), true);
     assert.equal(v.viewFor('n1').dataPathPort, 5000);
+  });
+
+  it('a draining task is out of services[].tasks but reachable (unserved) until it stops; its node stays a peer', () => {
+    const f = withAddrs(front, { n1: '10.0.1.250/24', n2: '10.0.1.251/24' });
+    const web = svc('s1', 'web', ['netfront'], { vips: { netfront: '10.0.1.2/24' } });
+    const t1 = task('t1', 's1', 'n1', 'running', 'running', [[f, '10.0.1.5/24']], 1);
+    const t2 = task('t2', 's1', 'n2', 'running', 'running', [[f, '10.0.1.6/24']], 2);
+    const v = new NetworkViews();
+    v.load([web], [f], [t1, t2], [node('n1', '192.0.2.1'), node('n2', '192.0.2.2')]);
+    const frontOf = (n: string) => v.viewFor(n).networks.find((e) => e.network.Name === 'front');
+    assert.deepEqual(frontOf('n1')?.services[0]?.tasks.map((t) => t.id), ['t1', 't2']);
+    assert.equal(frontOf('n1')?.unserved, undefined, 'every live task is served: no unserved list');
+
+    // t2 starts draining: out of DNS and the load balancers at once, still reachable over the overlay.
+    assert.equal(v.apply('tasks', 'update', { ...t2, Version: { Index: 2 }, DesiredState: 'shutdown' }), true);
+    assert.deepEqual(frontOf('n1')?.services[0]?.tasks.map((t) => t.id), ['t1']);
+    assert.deepEqual(frontOf('n1')?.unserved, [{ addr: '10.0.1.6', nodeId: 'n2' }]);
+    assert.deepEqual(frontOf('n1')?.peers, [{ nodeId: 'n2', addr: '192.0.2.2', lbAddr: '10.0.1.251/24' }], 'n2 stays a peer while its task drains');
+    assert.ok(frontOf('n2'), 'n2 keeps the network while its task drains');
+    assert.deepEqual(frontOf('n2')?.unserved, [{ addr: '10.0.1.6', nodeId: 'n2' }]);
+    assert.deepEqual(frontOf('n2')?.peers?.map((p) => p.nodeId), ['n1']);
+    // Desired `remove` (service removed) drains the same way.
+    assert.equal(v.apply('tasks', 'update', { ...t2, Version: { Index: 3 }, DesiredState: 'remove' }), true);
+    assert.deepEqual(frontOf('n1')?.unserved, [{ addr: '10.0.1.6', nodeId: 'n2' }]);
+
+    // Once it stopped (whichever way), it is out of both, and n2 has the network no more.
+    for (const [i, state] of (['shutdown', 'complete', 'failed'] as const).entries()) {
+      const w = new NetworkViews();
+      w.load([web], [f], [t1, { ...t2, DesiredState: 'shutdown' }], [node('n1', '192.0.2.1'), node('n2', '192.0.2.2')]);
+      assert.equal(w.apply('tasks', 'update', { ...t2, Version: { Index: 10 + i }, DesiredState: 'shutdown', Status: { ...t2.Status, State: state } }), true);
+      const e = w.viewFor('n1').networks.find((x) => x.network.Name === 'front');
+      assert.deepEqual(e?.services[0]?.tasks.map((t) => t.id), ['t1'], state);
+      assert.equal(e?.unserved, undefined, state);
+      assert.deepEqual(e?.peers, [], `${state}: n2 is no peer`);
+      assert.equal(w.viewFor('n2').networks.find((x) => x.network.Name === 'front'), undefined, `${state}: n2 has no front`);
+    }
+  });
+
+  it('unserved lists starting tasks and tasks no service entry holds, sorted by address; only on networks in the view', () => {
+    const f = withAddrs(front, { n1: '10.0.1.250/24' });
+    const v = new NetworkViews();
+    v.load(
+      [svc('s1', 'web', ['netfront'])],
+      [f, back],
+      [
+        task('t1', 's1', 'n1', 'running', 'running', [[f, '10.0.1.5/24']], 1),
+        task('t2', 's1', 'n2', 'starting', 'running', [[f, '10.0.1.20/24']], 2),
+        // A task of a service that is gone (service rm), still stopping, on two networks.
+        task('t3', 'gone', 'n2', 'running', 'remove', [[f, '10.0.1.9/24'], [back, '10.0.2.9/24']], 1),
+        // Not bound to a node yet: nowhere to reach it.
+        { ...task('t4', 's1', 'n1', 'pending', 'running', [[f, '10.0.1.30/24']], 3), NodeID: undefined } as unknown as Task,
+        task('t5', 's1', 'n2', 'rejected', 'running', [[f, '10.0.1.31/24']], 4),
+      ],
+      [node('n1', '192.0.2.1'), node('n2', '192.0.2.2')],
+    );
+    const n1 = v.viewFor('n1');
+    assert.deepEqual(n1.networks.map((e) => e.network.Name), ['front'], 'not back: n1 has no task on it');
+    assert.deepEqual(n1.networks[0]?.unserved, [{ addr: '10.0.1.9', nodeId: 'n2' }, { addr: '10.0.1.20', nodeId: 'n2' }]);
+    assert.deepEqual(n1.networks[0]?.services[0]?.tasks.map((t) => t.id), ['t1']);
+    assert.deepEqual(v.viewFor('n2').networks.map((e) => [e.network.Name, e.unserved?.map((u) => u.addr)]), [
+      ['back', ['10.0.2.9']],
+      ['front', ['10.0.1.9', '10.0.1.20']],
+    ]);
   });
 
   it('dataPathAddrOf: DataPathAddr first, IPv4-mapped unwrapped, nothing for a non-IPv4 address', () => {

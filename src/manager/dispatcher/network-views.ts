@@ -1,8 +1,11 @@
 /**
  * The per-node network views (src/api/network-view.ts), kept from the store's watch. A node sees every network
- * one of its live tasks (or attached containers) is on, plus `ingress` (the mesh answers on every node). On each
- * network, a service lists only its tasks that run with desired state running: a task whose desired state leaves
- * `running` drops out of DNS and the load balancers at once, on every node, before its agent stops it.
+ * one of its live tasks (state below `complete`, whatever its desired state) or attached containers is on, plus
+ * `ingress` (the mesh answers on every node). On each network, a service lists only its tasks that run with desired
+ * state running: a task whose desired state leaves `running` drops out of DNS and the load balancers at once, on
+ * every node, before its agent stops it. Until it actually stops it stays in the entry's `unserved` list (with the
+ * starting and unhealthy tasks), and its node keeps the network and stays a peer on it, so other nodes still reach
+ * it over VXLAN: its established connections survive the drain, as with Docker.
  *
  * The overlay data path (docs/design/cluster.md): each entry lists its `peers`, the other nodes that are not down
  * and have the network in their own view (every such node for `ingress`), at their data path address
@@ -10,15 +13,21 @@
  * cluster's `DataPathPort` and this node's own data path address. A node without an IPv4 address is no peer.
  */
 import { TaskState } from '../../api/task-state.js';
+import { parseIp } from '../../lib/cidr.js';
 import { DEFAULT_DATA_PATH_PORT } from '../../api/network-view.js';
-import type { NetworkViewEntry, NetworkViewPeer, NetworkViewService, NodeNetworkView } from '../../api/network-view.js';
+import type { NetworkViewEndpoint, NetworkViewEntry, NetworkViewPeer, NetworkViewService, NodeNetworkView } from '../../api/network-view.js';
 import type { Cluster, Network, Node, Service, Task } from '../../api/types.js';
 
 const stripPrefix = (cidr: string): string => cidr.split('/')[0] ?? cidr;
+const ipOrder = (ip: string): number => parseIp(ip) ?? -1;
 
-/** A task that still holds its place on its networks (not yet ended, not being removed). */
+/**
+ * A task that still holds its place on its networks: bound to a node and not ended yet. A draining task (desired
+ * state past `running`) is live until its agent reports it stopped: its node keeps the network and the other nodes
+ * keep reaching it.
+ */
 function live(t: Task): boolean {
-  return TaskState[t.Status.State] < TaskState.complete && TaskState[t.DesiredState] <= TaskState.running;
+  return TaskState[t.Status.State] < TaskState.complete && t.NodeID !== undefined && t.NodeID !== '';
 }
 
 function serving(t: Task): boolean {
@@ -166,13 +175,21 @@ export class NetworkViews {
       const ports = ingressPorts(s);
       if (ports.length > 0) for (const n of this.networks.values()) if (n.Ingress) add(n.Id, [], ports);
     }
+    // Live tasks no service lists (starting, unhealthy, draining, or of a service gone): reachable, not served.
+    const unserved = new Map<string, NetworkViewEndpoint[]>();
     for (const t of this.tasks.values()) {
-      if (!serving(t)) continue;
+      if (!live(t)) continue;
       for (const a of t.NetworksAttachments ?? []) {
-        const entry = entries.get(a.Network.Id)?.get(t.ServiceID);
         const addr = a.Addresses[0];
-        if (entry === undefined || addr === undefined) continue;
-        entry.tasks.push({ id: t.ID, name: taskName(t, entry.name), addr: stripPrefix(addr), nodeId: t.NodeID ?? '' });
+        if (!wanted.has(a.Network.Id) || addr === undefined) continue;
+        const entry = serving(t) ? entries.get(a.Network.Id)?.get(t.ServiceID) : undefined;
+        if (entry !== undefined) {
+          entry.tasks.push({ id: t.ID, name: taskName(t, entry.name), addr: stripPrefix(addr), nodeId: t.NodeID ?? '' });
+          continue;
+        }
+        let l = unserved.get(a.Network.Id);
+        if (l === undefined) unserved.set(a.Network.Id, (l = []));
+        l.push({ addr: stripPrefix(addr), nodeId: t.NodeID ?? '' });
       }
     }
     const networks: NetworkViewEntry[] = [];
@@ -188,6 +205,8 @@ export class NetworkViews {
         .map((a) => ({ name: a.Name, aliases: [...(a.Aliases ?? [])], addr: stripPrefix(a.Addr ?? ''), ...(a.NodeID ? { nodeId: a.NodeID } : {}) }))
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       if (containers.length > 0) entry.containers = containers;
+      const reachable = unserved.get(id);
+      if (reachable !== undefined) entry.unserved = reachable.sort((a, b) => ipOrder(a.addr) - ipOrder(b.addr) || (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
       const nodeAddr = network.NodeAddrs?.[nodeId];
       if (nodeAddr !== undefined) entry.nodeAddr = nodeAddr;
       entry.peers = this.peersOn(network, holders.get(id), nodeId);
