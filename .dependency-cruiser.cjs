@@ -21,6 +21,8 @@ module.exports = {
     { name: 'cli-layer', severity: 'error', comment: 'cli imports client, compose/model, lab, api and lib only',
       from: { path: '^src/cli/' }, to: { path: '^src/(?!(cli|client|compose/model|lab|api|lib)/)' } },
     { name: 'client-layer', severity: 'error', from: { path: '^src/client/' }, to: { path: '^src/(?!(client|api|lib)/)' } },
+    { name: 'dashboard-reads-the-store', severity: 'error', comment: 'the dashboard imports lib, api and store only (it reads and watches the store)',
+      from: { path: '^src/dashboard/' }, to: { path: '^src/(?!(lib|api|store|dashboard)/)' } },
     { name: 'server-no-cli', severity: 'error', from: { path: '^src/server/' }, to: { path: '^src/(cli|cmd|lab)/' } },
     { name: 'only-cmd-uses-daemon', severity: 'error', comment: 'the node lifecycle (src/daemon) is wired only by src/cmd',
       from: { path: '^src/(?!cmd/|daemon/)' }, to: { path: '^src/daemon/' } },

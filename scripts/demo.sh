@@ -65,4 +65,5 @@ fi
 echo "demo: the daemon keeps running (pid $(cat "$PIDFILE")). Try:"
 echo "  export SHOAL_HOST=$SHOAL_HOST DOCKER_HOST=$SHOAL_HOST"
 echo "  docker service scale getstartedlab_web=8    docker stack ps getstartedlab    bin/shoal stack rm getstartedlab"
+echo "The dashboard (live nodes, services and tasks): http://127.0.0.1:2378/"
 echo "Stop it with: scripts/demo.sh stop (the stack's containers stay until you run: bin/shoal swarm leave --force)"

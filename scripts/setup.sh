@@ -15,6 +15,7 @@ DEBIAN_PACKAGES=(
   nftables                    # VIP load balancing, the ingress routing mesh, host ports (nft)
   wrk                         # bench:published-port (HTTP load through the routing mesh)
   dnsperf                     # bench:dns load generator
+  chromium                    # test/e2e/dashboard.test.ts renders the dashboard headless (--dump-dom)
 )
 
 missing=()

@@ -25,6 +25,7 @@ import type { Logger } from '../lib/logger.js';
 import { cryptoRandom } from '../lib/random-crypto.js';
 import { engineRouter } from '../server/routes/index.js';
 import { startApiServer } from '../server/server.js';
+import { DEFAULT_DASHBOARD_ADDR, parseDashboardAddr, type DashboardAddress } from '../dashboard/index.js';
 
 export interface DaemonFlags {
   host: string[];
@@ -37,6 +38,8 @@ export interface DaemonFlags {
   dnsUpstream: string[];
   /** Which registries `GET /distribution/{name}/json` may ask (the CLI's digest pinning). */
   registryLookup: RegistryLookup;
+  /** Where a manager serves the dashboard; undefined: `--dashboard-addr off`. */
+  dashboard: DashboardAddress | undefined;
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'];
@@ -58,9 +61,17 @@ export function parseDaemonArgs(argv: string[]): DaemonFlags {
       if (!(REGISTRY_LOOKUPS as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${REGISTRY_LOOKUPS.join(', ')}`);
       return v;
     }, 'all')
+    .option('--dashboard-addr <host:port>', 'Where a manager serves the web dashboard ("off" or "" disables it)', (v: string) => {
+      try {
+        parseDashboardAddr(v);
+        return v;
+      } catch (e) {
+        throw new InvalidArgumentError((e as Error).message);
+      }
+    }, DEFAULT_DASHBOARD_ADDR)
     .allowExcessArguments(false);
   cmd.parse(argv, { from: 'user' });
-  const o = cmd.opts<{ host?: string[]; dataRoot: string; execRoot: string; logLevel: string; hostname?: string; cgroupParent: string; dnsUpstream?: string[]; registryLookup: RegistryLookup }>();
+  const o = cmd.opts<{ host?: string[]; dataRoot: string; execRoot: string; logLevel: string; hostname?: string; cgroupParent: string; dnsUpstream?: string[]; registryLookup: RegistryLookup; dashboardAddr: string }>();
   return {
     host: o.host && o.host.length > 0 ? o.host : [`unix://${o.execRoot}/docker.sock`],
     dataRoot: o.dataRoot,
@@ -69,6 +80,7 @@ export function parseDaemonArgs(argv: string[]): DaemonFlags {
     cgroupParent: o.cgroupParent,
     dnsUpstream: o.dnsUpstream ?? [],
     registryLookup: o.registryLookup,
+    dashboard: parseDashboardAddr(o.dashboardAddr),
     ...(o.hostname ? { hostname: o.hostname } : {}),
   };
 }
@@ -145,6 +157,7 @@ export async function runDaemon(argv: string[]): Promise<void> {
     random: cryptoRandom,
     logger,
     debug: flags.logLevel === 'debug',
+    dashboard: flags.dashboard,
     ...(flags.hostname ? { hostname: flags.hostname } : {}),
   });
   await daemon.start();

@@ -33,6 +33,7 @@ import { listNetworks } from '../manager/controlapi/networks.js';
 import { configBackend, secretBackend } from './secret-backend.js';
 import { openSecretBox, secretsKeyPath, type SecretBox } from '../ca/secret-box.js';
 import { SwarmRuntime, type AgentDeps } from './swarm-runtime.js';
+import type { DashboardAddress } from '../dashboard/index.js';
 import { volumeBackend } from './volume-backend.js';
 import type { VolumeBackend } from '../server/routes/backend.js';
 import { Filters } from '../api/filters.js';
@@ -59,6 +60,8 @@ export interface DaemonOptions {
   distribution?: DistributionBackend;
   /** What the agent runs tasks with. */
   agent: AgentDeps;
+  /** Where a manager serves the dashboard (`--dashboard-addr`); absent: no dashboard. */
+  dashboard?: DashboardAddress | undefined;
 }
 
 const DEFAULT_SWARM_PORT = 2377;
@@ -185,6 +188,7 @@ export class Daemon implements EngineBackend {
       describe: () => this.description(tls),
       secretBox: this.store ? this.secretBox() : undefined,
       saveCertificates: (c) => this.local.writeCertificates(c),
+      dashboard: this.opts.dashboard,
     });
     if (!this.store) return;
     const deadline = this.opts.clock.now() + 10_000;

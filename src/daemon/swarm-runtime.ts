@@ -21,6 +21,7 @@ import { Manager } from '../manager/manager.js';
 import { LogBroker } from '../manager/logbroker/index.js';
 import { startRpcServer, type RpcRoute, type RpcServer, type RpcTls } from '../rpc/index.js';
 import type { Store } from '../store/core/store.js';
+import { startDashboard, type DashboardAddress, type DashboardServer } from '../dashboard/index.js';
 import type { SecretSealer } from '../manager/controlapi/deps.js';
 import type { LocalSwarmState, NodeCertificates } from './local-state.js';
 import { caRoutes, refuseRemovedNodes } from './ca-routes.js';
@@ -50,6 +51,8 @@ export interface SwarmRuntimeOptions {
   secretBox?: SecretSealer | undefined;
   /** Writes renewed certificates to disk (atomically); without it certificates are not renewed. */
   saveCertificates?: (certs: NodeCertificates) => void;
+  /** Managers: where the dashboard listens (src/dashboard); absent: no dashboard. */
+  dashboard?: DashboardAddress | undefined;
 }
 
 const tlsOf = (c: NodeCertificates): RpcTls => ({ certPem: c.nodeCertPem, keyPem: c.nodeKeyPem, caPem: c.rootCertPem });
@@ -58,6 +61,7 @@ export class SwarmRuntime {
   private readonly abort = new AbortController();
   private readonly running: Promise<unknown>[] = [];
   private rpc: RpcServer | undefined;
+  private dashboard: DashboardServer | undefined;
   /** Managers: `service logs` / `task logs` of every node's tasks (this node's too) go through it. */
   logBroker: LogBroker | undefined;
   private session: AgentSession | undefined;
@@ -119,6 +123,8 @@ export class SwarmRuntime {
       logger: logger.child({ component: 'rpc' }),
     });
     this.keep(manager.run(this.abort.signal), 'manager');
+    const at = this.o.dashboard;
+    if (at !== undefined) this.dashboard = await startDashboard({ store, listen: at, clock, logger });
   }
 
   /** The log broker, fed the dispatcher's sessions; returns its routes. */
@@ -213,6 +219,7 @@ export class SwarmRuntime {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.rpc?.close();
+    await this.dashboard?.close();
     await Promise.all(this.running);
   }
 }
