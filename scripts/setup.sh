@@ -16,6 +16,7 @@ DEBIAN_PACKAGES=(
   wrk                         # bench:published-port (HTTP load through the routing mesh)
   dnsperf                     # bench:dns load generator
   chromium                    # test/e2e/dashboard.test.ts renders the dashboard headless (--dump-dom)
+  etcd-server                 # the etcd store backend (src/store/etcd) and its tests: /usr/bin/etcd 3.4
 )
 
 missing=()

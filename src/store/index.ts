@@ -19,8 +19,9 @@
  *   or after the compaction point (older ones fail with FailedPrecondition `store.compacted`).
  * - Keys attached to a lease are deleted, in one revision, when it expires or is revoked.
  *
- * Backends: `createMemoryBackend` (here; pure, for unit tests) and `openSqliteBackend` in
- * `./sqlite/sqlite-backend.js`, which composition roots import directly so that pure folders never load it.
+ * Backends: `createMemoryBackend` (here; pure, for unit tests), `openSqliteBackend` in
+ * `./sqlite/sqlite-backend.js` and `openEtcdBackend` in `./etcd/etcd-backend.js` (not wired into the daemon yet),
+ * which composition roots import directly so that pure folders never load them (only etcd's types are here).
  * Every backend passes test/contracts/store-backend.ts.
  */
 export type {
@@ -41,4 +42,5 @@ export { nameKey, objectKey, objectPrefix, parseObjectKey, ROOT } from './core/k
 export { storeErrorCodes } from './core/errors.js';
 export { createMemoryBackend, MemoryBackend } from './memory/memory-backend.js';
 export type { MemoryBackendOptions } from './memory/memory-backend.js';
+export type { EtcdBackend, EtcdBackendOptions } from './etcd/etcd-backend.js';
 export { Inbox } from './core/watch-inbox.js';
