@@ -15,7 +15,7 @@ import { Store } from '../store/core/store.js';
 import { createMemoryBackend } from '../store/memory/memory-backend.js';
 import { FakeClock } from '../../test/fakes/clock.js';
 import type { DashboardSnapshot } from './snapshot.js';
-import { DashboardServer, parseDashboardAddr, startDashboard } from './server.js';
+import { allowedHost, DashboardServer, parseDashboardAddr, startDashboard } from './server.js';
 
 const T0 = '2024-01-01T00:00:00.000Z';
 
@@ -90,9 +90,9 @@ interface Reply {
   body: string;
 }
 
-function call(port: number, method: string, path: string): Promise<Reply> {
+function call(port: number, method: string, path: string, headers: Record<string, string> = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path }, (res) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
@@ -199,6 +199,19 @@ describe('dashboard server', () => {
     }
     assert.equal((await call(port, 'POST', '/api/events')).status, 405);
     assert.equal((await call(port, 'GET', '/api/state/../../etc/passwd')).status, 404);
+  });
+
+  it('answers only a Host that is an IP address, localhost or the configured name (no DNS rebinding)', async () => {
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'LOCALHOST', `[::1]:${port}`, '10.0.0.7']) {
+      assert.equal((await call(port, 'GET', '/api/state', { host })).status, 200, host);
+    }
+    for (const host of ['evil.example', `evil.example:${port}`, 'localhost.evil.example', '127.0.0.1.nip.io', 'bad host']) {
+      const r = await call(port, 'GET', '/api/state', { host });
+      assert.equal(r.status, 403, host);
+      assert.match((JSON.parse(r.body) as { message: string }).message, /is not allowed: open the dashboard by IP address or localhost/);
+    }
+    assert.equal(allowedHost('mgr1.lan:2378', 'mgr1.lan'), true, 'the name given in --dashboard-addr');
+    assert.equal(allowedHost('mgr1.lan:2378', '0.0.0.0'), false);
   });
 
   it('streams a snapshot at once, a new one per change (coalesced), heartbeats, and stops the watch when the client goes', async () => {

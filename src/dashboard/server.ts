@@ -11,6 +11,9 @@
  *   `heartbeatMs` (15 s) keeps proxies and the browser from timing out. Each stream watches the store from the
  *   revision its first snapshot was read at, and stops the watch when the client goes away or the server closes.
  *   At most `maxStreams` streams are open at once (more get 503).
+ * - A request whose `Host` is a DNS name other than `localhost` or the name given in `--dashboard-addr` gets 403:
+ *   a page on another site that rebinds its name to this address (DNS rebinding) cannot read the cluster's state.
+ *   Open the dashboard by IP address or `localhost`.
  * - `HEAD` is answered like `GET` without a body; other methods get 405 with `Allow`; unknown paths 404. Errors are
  *   JSON `{"message": ...}` like the Engine API's. Nothing a client sends can throw out of a handler.
  */
@@ -44,6 +47,15 @@ export function parseDashboardAddr(value: string): DashboardAddress | undefined 
     throw invalidArgument('dashboard.bad_address', `invalid --dashboard-addr "${value}": want HOST:PORT (e.g. 127.0.0.1:2378), or "off"`);
   }
   return { host: m[1] ?? m[2] ?? '', port };
+}
+
+/** Whether a request's `Host` header names this server safely: an IP literal, `localhost`, or the configured name. */
+export function allowedHost(header: string, listenHost: string): boolean {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]+))(?::\d{1,5})?$/.exec(header.trim());
+  if (m === null) return false;
+  if (m[1] !== undefined) return true; // [IPv6]
+  const name = (m[2] ?? '').toLowerCase();
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name === 'localhost' || name === listenHost.toLowerCase();
 }
 
 export interface DashboardOptions {
@@ -138,6 +150,11 @@ export class DashboardServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const host = req.headers.host;
+    if (host !== undefined && !allowedHost(host, this.o.listen.host)) {
+      sendJson(res, req, 403, { message: `host "${host}" is not allowed: open the dashboard by IP address or localhost (a DNS name could be rebound by another site)` });
+      return;
+    }
     const path = new URL(req.url ?? '/', 'http://dashboard').pathname;
     const route =
       path === '/' || path === '/index.html'
