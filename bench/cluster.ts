@@ -45,7 +45,8 @@ import type { RunResult } from '../test/harness/daemon.js';
 import { startLab } from '../test/harness/lab.js';
 import type { TestLab } from '../test/harness/lab.js';
 import { containerAddr, httpGet, nodeStates, runningByNode, serviceContainers, swarmNodeId } from './lib/cluster-probes.js';
-import { ensureBundle, firstLine, intOption, progress } from './lib/common.js';
+import { ENGINE_RUN_OPTIONS, ensureBundle, engineRunOptions, firstLine, intOption, progress } from './lib/common.js';
+import type { EngineName } from './lib/common.js';
 import { DockerCluster } from './lib/docker-cluster.js';
 import { dockerdVersion, ensureDockerd } from './lib/dockerd.js';
 import { netnsWithPrefix } from './lib/netns.js';
@@ -66,7 +67,6 @@ const USAGE = `usage: node --import tsx bench/cluster.ts [options]   (as root)
   --build           run \`npm run build\` first (otherwise only when dist/shoal.cjs is missing)
   --help`;
 
-type EngineName = 'shoal' | 'docker';
 type Part = 'stack' | 'mesh' | 'failover';
 const PARTS: readonly Part[] = ['stack', 'mesh', 'failover'];
 
@@ -88,41 +88,26 @@ function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
-      only: { type: 'string' },
+      ...ENGINE_RUN_OPTIONS,
       part: { type: 'string' },
       runs: { type: 'string' },
       duration: { type: 'string' },
       connections: { type: 'string' },
       threads: { type: 'string' },
-      'poll-ms': { type: 'string' },
-      'phase-timeout': { type: 'string' },
-      timeout: { type: 'string' },
-      'no-install': { type: 'boolean' },
-      build: { type: 'boolean' },
-      help: { type: 'boolean' },
     },
     strict: true,
   });
-  if (values.help === true) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  const { only, part } = values;
-  if (only !== undefined && only !== 'shoal' && only !== 'docker') throw new Error(`--only must be shoal or docker, not ${only}`);
+  const run = engineRunOptions(values, USAGE, { engines: ['shoal', 'docker'], phaseTimeoutS: [120, 10, 600], timeoutS: [1800, 120, 3600] });
+  const { part } = values;
   const parts = part === undefined ? [...PARTS] : part.split(',').map((p) => p.trim());
   for (const p of parts) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--part takes ${PARTS.join(', ')} (comma-separated), not ${p}`);
   return {
-    engines: only === undefined ? ['shoal', 'docker'] : [only],
+    ...run,
     parts: PARTS.filter((p) => parts.includes(p)),
     runs: intOption(values.runs, 'runs', 3, 1, 10),
     duration: intOption(values.duration, 'duration', 5, 1, 60),
     connections: intOption(values.connections, 'connections', 32, 1, 1000),
     threads: intOption(values.threads, 'threads', 2, 1, 16),
-    pollMs: intOption(values['poll-ms'], 'poll-ms', 100, 20, 1000),
-    phaseTimeoutS: intOption(values['phase-timeout'], 'phase-timeout', 120, 10, 600),
-    timeoutS: intOption(values.timeout, 'timeout', 1800, 120, 3600),
-    install: values['no-install'] !== true,
-    build: values.build === true,
   };
 }
 

@@ -36,7 +36,8 @@ import { freePort } from '../test/harness/registry.js';
 import { dockerdVersion, ensureDockerd, HostNetState, TestDockerd } from './lib/dockerd.js';
 import { memoryOf } from './lib/proc.js';
 import { bounded, shoalDaemonParts } from './lib/shoal-start.js';
-import { intOption, ensureBundle, firstLine, progress } from './lib/common.js';
+import { ENGINE_RUN_OPTIONS, engineRunOptions, intOption, ensureBundle, firstLine, progress } from './lib/common.js';
+import type { EngineName } from './lib/common.js';
 
 const USAGE = `usage: node --import tsx bench/scale.ts [options]   (as root)
   --from N          replicas before and after scaling up (default 5, 1..100)
@@ -50,7 +51,6 @@ const USAGE = `usage: node --import tsx bench/scale.ts [options]   (as root)
   --build           run \`npm run build\` first (otherwise only when dist/shoal.cjs is missing)
   --help`;
 
-type EngineName = 'shoal' | 'docker';
 
 interface Options {
   from: number;
@@ -71,33 +71,17 @@ function parseOptions(argv: string[]): Options {
       from: { type: 'string' },
       to: { type: 'string' },
       rounds: { type: 'string' },
-      only: { type: 'string' },
-      'poll-ms': { type: 'string' },
-      'phase-timeout': { type: 'string' },
-      timeout: { type: 'string' },
-      'no-install': { type: 'boolean' },
-      build: { type: 'boolean' },
-      help: { type: 'boolean' },
+      ...ENGINE_RUN_OPTIONS,
     },
     strict: true,
   });
-  if (values.help === true) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
+  const run = engineRunOptions(values, USAGE, { engines: ['shoal', 'docker'], phaseTimeoutS: [240, 10, 1800], timeoutS: [600, 30, 3600] });
   const from = intOption(values.from, 'from', 5, 1, 100);
-  const only = values.only;
-  if (only !== undefined && only !== 'shoal' && only !== 'docker') throw new Error(`--only must be shoal or docker, not ${only}`);
   return {
     from,
     to: intOption(values.to, 'to', Math.max(50, from + 1), from + 1, 200),
     rounds: intOption(values.rounds, 'rounds', 1, 1, 5),
-    engines: only === undefined ? ['shoal', 'docker'] : [only],
-    pollMs: intOption(values['poll-ms'], 'poll-ms', 100, 20, 1000),
-    phaseTimeoutS: intOption(values['phase-timeout'], 'phase-timeout', 240, 10, 1800),
-    timeoutS: intOption(values.timeout, 'timeout', 600, 30, 3600),
-    install: values['no-install'] !== true,
-    build: values.build === true,
+    ...run,
   };
 }
 

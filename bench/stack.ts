@@ -38,7 +38,8 @@ import { parseDocument } from 'yaml';
 import { saveImages } from '../test/fixtures/images/build.js';
 import { REPO, run, SHOAL_BUNDLE, startDaemon } from '../test/harness/daemon.js';
 import type { RunResult, TestDaemon } from '../test/harness/daemon.js';
-import { ensureBundle, firstLine, intOption, progress } from './lib/common.js';
+import { ENGINE_RUN_OPTIONS, ensureBundle, engineRunOptions, firstLine, progress } from './lib/common.js';
+import type { EngineName } from './lib/common.js';
 import { dockerComposeVersion, ensureDockerCompose } from './lib/docker-compose.js';
 import { dockerdVersion, ensureDockerd } from './lib/dockerd.js';
 import type { TestDockerd } from './lib/dockerd.js';
@@ -60,7 +61,6 @@ const USAGE = `usage: node --import tsx bench/stack.ts [options]   (as root)
   --build           run \`npm run build\` first (otherwise only when dist/shoal.cjs is missing)
   --help`;
 
-type EngineName = 'shoal' | 'docker';
 type Part = 'stack' | 'compose';
 type PortsMode = 'auto' | 'keep' | 'drop';
 
@@ -79,36 +79,21 @@ function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
-      only: { type: 'string' },
+      ...ENGINE_RUN_OPTIONS,
       part: { type: 'string' },
       ports: { type: 'string' },
-      'poll-ms': { type: 'string' },
-      'phase-timeout': { type: 'string' },
-      timeout: { type: 'string' },
-      'no-install': { type: 'boolean' },
-      build: { type: 'boolean' },
-      help: { type: 'boolean' },
     },
     strict: true,
   });
-  if (values.help === true) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  const { only, part, ports = 'auto' } = values;
-  if (only !== undefined && only !== 'shoal' && only !== 'docker') throw new Error(`--only must be shoal or docker, not ${only}`);
+  // Docker first: its stack deploy decides which file both engines deploy.
+  const run = engineRunOptions(values, USAGE, { engines: ['docker', 'shoal'], phaseTimeoutS: [120, 10, 600], timeoutS: [900, 60, 3600] });
+  const { part, ports = 'auto' } = values;
   if (part !== undefined && part !== 'stack' && part !== 'compose') throw new Error(`--part must be stack or compose, not ${part}`);
   if (ports !== 'auto' && ports !== 'keep' && ports !== 'drop') throw new Error(`--ports must be auto, keep or drop, not ${ports}`);
   return {
-    // Docker first: its stack deploy decides which file both engines deploy.
-    engines: only === undefined ? ['docker', 'shoal'] : [only],
     parts: part === undefined ? ['stack', 'compose'] : [part],
     ports,
-    pollMs: intOption(values['poll-ms'], 'poll-ms', 100, 20, 1000),
-    phaseTimeoutS: intOption(values['phase-timeout'], 'phase-timeout', 120, 10, 600),
-    timeoutS: intOption(values.timeout, 'timeout', 900, 60, 3600),
-    install: values['no-install'] !== true,
-    build: values.build === true,
+    ...run,
   };
 }
 

@@ -12,6 +12,53 @@ export function intOption(raw: string | undefined, name: string, def: number, mi
   return n;
 }
 
+export type EngineName = 'shoal' | 'docker';
+
+/** The options of every benchmark that compares engines; spread them into `parseArgs`' options. */
+export const ENGINE_RUN_OPTIONS = {
+  only: { type: 'string' },
+  'poll-ms': { type: 'string' },
+  'phase-timeout': { type: 'string' },
+  timeout: { type: 'string' },
+  'no-install': { type: 'boolean' },
+  build: { type: 'boolean' },
+  help: { type: 'boolean' },
+} as const;
+
+export interface EngineRunOptions {
+  engines: EngineName[];
+  pollMs: number;
+  phaseTimeoutS: number;
+  timeoutS: number;
+  install: boolean;
+  build: boolean;
+}
+
+/**
+ * Reads the ENGINE_RUN_OPTIONS values: `--help` prints `usage` and exits; `--only` picks one engine of `engines`
+ * (both, in that order, otherwise); the timeouts are `[default, min, max]` in seconds.
+ */
+export function engineRunOptions(
+  values: { only?: string; 'poll-ms'?: string; 'phase-timeout'?: string; timeout?: string; 'no-install'?: boolean; build?: boolean; help?: boolean },
+  usage: string,
+  d: { engines: EngineName[]; phaseTimeoutS: [number, number, number]; timeoutS: [number, number, number] },
+): EngineRunOptions {
+  if (values.help === true) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  const only = values.only;
+  if (only !== undefined && only !== 'shoal' && only !== 'docker') throw new Error(`--only must be shoal or docker, not ${only}`);
+  return {
+    engines: only === undefined ? d.engines : [only],
+    pollMs: intOption(values['poll-ms'], 'poll-ms', 100, 20, 1000),
+    phaseTimeoutS: intOption(values['phase-timeout'], 'phase-timeout', ...d.phaseTimeoutS),
+    timeoutS: intOption(values.timeout, 'timeout', ...d.timeoutS),
+    install: values['no-install'] !== true,
+    build: values.build === true,
+  };
+}
+
 /** Progress goes to stderr; stdout keeps the results. */
 export const progress = (msg: string): void => {
   process.stderr.write(`[bench] ${msg}\n`);
